@@ -1,0 +1,48 @@
+/** How a tool call ended. */
+export type AuditOutcome = 'ok' | 'denied' | 'invalid' | 'error' | 'timeout';
+
+/**
+ * One audit record per tool call, whatever the outcome. Argument values are already redacted or hashed per policy
+ * when an event is built: values of hidden, secret-looking, scoping or unknown fields never appear in clear.
+ */
+export interface AuditEvent {
+  /** ISO 8601 time the call started. */
+  readonly timestamp: string;
+  /** Unique per call (UUID). */
+  readonly requestId: string;
+  readonly tool: string;
+  /** Real table name (schema-qualified when not in the default schema); `null` for an unknown tool. */
+  readonly table: string | null;
+  /** `query`, `lookup`, `count`; `null` for an unknown tool. */
+  readonly operation: string | null;
+  /** The call's arguments with values redacted or hashed per policy. */
+  readonly arguments: unknown;
+  readonly caller: {
+    readonly keyId: string | null;
+    readonly keyName: string | null;
+    /** End user / subject, when the host's context function supplies one. */
+    readonly subject: string | null;
+  };
+  readonly client: {
+    readonly name: string | null;
+    readonly version: string | null;
+    readonly userAgent: string | null;
+  };
+  /** The model, when the host's context function, the request metadata or a header supplies it; never guessed. */
+  readonly model: string | null;
+  readonly outcome: AuditOutcome;
+  /** Rows returned (query, lookup) or counted (count); `null` when the call did not run. */
+  readonly rowCount: number | null;
+  readonly truncated: boolean | null;
+  readonly durationMs: number;
+  /** conexor error code (`invalid_arguments`, `timeout`, `database_error`, `denied`, `audit_failed`…); `null` when ok. */
+  readonly errorCode: string | null;
+}
+
+/** Where audit events go. `write` resolves once the events are durable (for a sink that can say so). */
+export interface AuditSink {
+  readonly name: string;
+  write(events: readonly AuditEvent[]): Promise<void>;
+  /** Flushes anything buffered and releases resources. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,191 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { CallerPolicy } from '../policy/caller.js';
+
+/** Every conexor API key starts with this, so a leaked key is recognizable (and scannable) as one. */
+export const KEY_PREFIX = 'cx_';
+// cx_<id: 12 lowercase base32 chars>_<secret: 43 base64url chars (32 random bytes)>
+const KEY_PATTERN = /^cx_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/;
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** What a store keeps about a key: never the secret, only its SHA-256. */
+export interface ApiKeyRecord {
+  /** Public identifier, the middle part of the key. */
+  readonly id: string;
+  /** Who or what the key is for. */
+  readonly name: string;
+  /** Hex SHA-256 of the secret part. */
+  readonly hash: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly revokedAt: Date | null;
+  readonly lastUsedAt: Date | null;
+  /** Restrictions this key carries over the base policy (tables, tools, max rows); they only narrow it. */
+  readonly policy?: CallerPolicy | null;
+}
+
+/** Where keys live. Implementations: {@link StaticApiKeyStore}, `KnexApiKeyStore`. */
+export interface ApiKeyStore {
+  /** The record for a key id, or `null`. */
+  find(id: string): Promise<ApiKeyRecord | null>;
+  /** Records that the key was used (stores may throttle the writes). */
+  touch(id: string, at: Date): Promise<void>;
+}
+
+/** A store that can also create, list and revoke keys. */
+export interface ManagedApiKeyStore extends ApiKeyStore {
+  insert(record: ApiKeyRecord): Promise<void>;
+  list(): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked; `false` when there is no such key. */
+  revoke(id: string, at: Date): Promise<boolean>;
+}
+
+/** Options of a new key. */
+export interface NewApiKey {
+  name: string;
+  scopes?: readonly string[];
+  expiresAt?: Date | null;
+  /** Restrictions for this key: tables, tools, max rows. */
+  policy?: CallerPolicy | null;
+}
+
+/** A freshly created key: `key` is the only time the plaintext exists. */
+export interface CreatedApiKey {
+  readonly key: string;
+  readonly record: ApiKeyRecord;
+}
+
+function randomId(): string {
+  const bytes = randomBytes(12);
+  return Array.from(bytes, (byte) => BASE32[byte % 32]).join('');
+}
+
+/** Hex SHA-256 of a key's secret. A 256-bit random secret needs no slow hash: guessing it is hopeless. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Splits a presented key into id and secret; `null` when it is not a well-formed conexor key. */
+export function parseApiKey(key: string): { id: string; secret: string } | null {
+  const match = KEY_PATTERN.exec(key);
+  return match?.[1] && match[2] ? { id: match[1], secret: match[2] } : null;
+}
+
+/** Makes a new key and the record to store for it. */
+export function generateApiKey(options: NewApiKey, now = new Date()): CreatedApiKey {
+  const name = options.name.trim();
+  if (!name) throw new TypeError('An API key needs a name.');
+  const id = randomId();
+  const secret = randomBytes(32).toString('base64url');
+  return {
+    key: `${KEY_PREFIX}${id}_${secret}`,
+    record: {
+      id,
+      name,
+      hash: hashSecret(secret),
+      scopes: [...(options.scopes ?? [])],
+      createdAt: now,
+      expiresAt: options.expiresAt ?? null,
+      revokedAt: null,
+      lastUsedAt: null,
+      policy: options.policy ?? null,
+    },
+  };
+}
+
+/** Creates a key in a managed store and returns its plaintext, which is never stored. */
+export async function createApiKey(store: ManagedApiKeyStore, options: NewApiKey): Promise<CreatedApiKey> {
+  const created = generateApiKey(options);
+  await store.insert(created.record);
+  return created;
+}
+
+// Compared against when the id is unknown, so a miss costs the same as a wrong secret.
+const DUMMY_HASH = hashSecret('conexor-dummy-secret');
+
+/**
+ * Checks a presented key: well-formed, known, secret matching in constant time, not revoked, not expired.
+ * Returns the caller's identity as the SDK's `AuthInfo` (`token` holds the key id, never the secret), or `null`
+ * for any failure — callers must not tell the client which check failed.
+ */
+export async function verifyApiKey(store: ApiKeyStore, presented: string | undefined, now = new Date()): Promise<AuthInfo | null> {
+  const parsed = presented ? parseApiKey(presented.trim()) : null;
+  const record = parsed ? await store.find(parsed.id) : null;
+  const expected = Buffer.from(record?.hash ?? DUMMY_HASH, 'hex');
+  const actual = Buffer.from(hashSecret(parsed?.secret ?? ''), 'hex');
+  const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (!parsed || !record || !matches) return null;
+  if (record.revokedAt && record.revokedAt <= now) return null;
+  if (record.expiresAt && record.expiresAt <= now) return null;
+  await store.touch(record.id, now);
+  return {
+    token: record.id,
+    clientId: record.id,
+    scopes: [...record.scopes],
+    ...(record.expiresAt ? { expiresAt: Math.floor(record.expiresAt.getTime() / 1000) } : {}),
+    // conexor reads `policy` to narrow what this caller sees and may do.
+    extra: { keyId: record.id, keyName: record.name, ...(record.policy ? { policy: record.policy } : {}) },
+  };
+}
+
+/** A key for {@link StaticApiKeyStore}: a plaintext key (hashed at once, never kept) or a stored record. */
+export type StaticApiKey =
+  | { key: string; name: string; scopes?: readonly string[]; expiresAt?: Date | null; policy?: CallerPolicy | null }
+  | ApiKeyRecord;
+
+/**
+ * Keys from configuration or the environment, for simple deployments. Plaintext keys are hashed when the store
+ * is built and only the hash is kept. Last-used times live in memory.
+ */
+export class StaticApiKeyStore implements ApiKeyStore {
+  private readonly records = new Map<string, ApiKeyRecord>();
+  private readonly lastUsed = new Map<string, Date>();
+
+  constructor(keys: readonly StaticApiKey[]) {
+    for (const entry of keys) {
+      const record = 'key' in entry ? recordFromPlaintext(entry) : entry;
+      if (this.records.has(record.id)) throw new TypeError(`Duplicate API key id "${record.id}".`);
+      this.records.set(record.id, record);
+    }
+  }
+
+  /** Keys from an environment variable: comma- or whitespace-separated plaintext keys, named `env-<id>`. */
+  static fromEnvironment(value: string | undefined): StaticApiKeyStore {
+    const keys = (value ?? '').split(/[\s,]+/).filter(Boolean);
+    return new StaticApiKeyStore(keys.map((key) => ({ key, name: `env-${parseApiKey(key)?.id ?? 'invalid'}` })));
+  }
+
+  find(id: string): Promise<ApiKeyRecord | null> {
+    const record = this.records.get(id);
+    return Promise.resolve(record ? { ...record, lastUsedAt: this.lastUsed.get(id) ?? record.lastUsedAt } : null);
+  }
+
+  touch(id: string, at: Date): Promise<void> {
+    this.lastUsed.set(id, at);
+    return Promise.resolve();
+  }
+}
+
+function recordFromPlaintext(entry: {
+  key: string;
+  name: string;
+  scopes?: readonly string[];
+  expiresAt?: Date | null;
+  policy?: CallerPolicy | null;
+}): ApiKeyRecord {
+  const parsed = parseApiKey(entry.key);
+  // Never echo the key itself: only say that it is malformed.
+  if (!parsed) throw new TypeError(`API key "${entry.name}" is not a conexor key (cx_<id>_<secret>).`);
+  return {
+    id: parsed.id,
+    name: entry.name,
+    hash: hashSecret(parsed.secret),
+    scopes: [...(entry.scopes ?? [])],
+    createdAt: new Date(0),
+    expiresAt: entry.expiresAt ?? null,
+    revokedAt: null,
+    lastUsedAt: null,
+    policy: entry.policy ?? null,
+  };
+}

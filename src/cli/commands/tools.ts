@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { createConexor } from '../../conexor.js';
+import { openDatabase, parseDatabaseTarget } from '../database.js';
+import { formatTable } from '../format.js';
+import { addPolicyOptions, databaseOption, policyOptions, type PolicyFlags } from '../options.js';
+
+/** Rough token count of a tool definition: about four bytes of JSON per token. */
+export function approximateTokens(bytes: number): number {
+  return Math.ceil(bytes / 4);
+}
+
+/** Registers `tools`: what a client would see in `tools/list`, and what it costs in context. */
+export function registerToolsCommand(program: Command): void {
+  const command = program
+    .command('tools')
+    .description('list the tools generated for a database, with their size in bytes and approximate tokens')
+    .addOption(databaseOption());
+  addPolicyOptions(command)
+    .option('--json', 'print the full tools/list result as JSON')
+    .action(async (flags: PolicyFlags & { db: string; json?: boolean }) => {
+      const knex = await openDatabase(parseDatabaseTarget(flags.db));
+      try {
+        const { tools } = await createConexor(knex, policyOptions(flags));
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ tools }, null, 2)}\n`);
+          return;
+        }
+        const sizes = tools.map((tool) => Buffer.byteLength(JSON.stringify(tool)));
+        const rows = tools.map((tool, index) => {
+          const bytes = sizes[index] ?? 0;
+          return [tool.name, `${bytes} B`, `~${approximateTokens(bytes)} tokens`];
+        });
+        // The whole tools/list payload, as a client receives it.
+        const total = Buffer.byteLength(JSON.stringify({ tools }));
+        process.stdout.write(`${formatTable(['TOOL', 'BYTES', 'TOKENS'], rows)}\n`);
+        process.stdout.write(`Total: ${tools.length} tools, ${total} B, ~${approximateTokens(total)} tokens\n`);
+        if (tools.length === 0) process.stderr.write('No tables matched: check --schema, --include and --exclude.\n');
+      } finally {
+        await knex.destroy();
+      }
+    });
+}

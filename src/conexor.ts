@@ -1,0 +1,211 @@
+import { createRequire } from 'node:module';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Knex } from 'knex';
+import { ConexorError, IntrospectionError } from './errors.js';
+import { Executor } from './execute/execute.js';
+import { toQueryError } from './execute/errors.js';
+import { createReadOnlyRunner, type ReadOnlyRunner } from './execute/read-only.js';
+import { POOL_GUARD_DEFAULTS, createPoolGuard } from './limits/pool-guard.js';
+import { dialectOf, introspect } from './introspect/index.js';
+import type { DatabaseModel } from './introspect/model.js';
+import { resolveOptions, type ConexorOptions, type ResolvedOptions } from './policy/options.js';
+import { applyPolicy, type ExposedSchema } from './policy/policy.js';
+import { buildCatalog, type ToolCatalog } from './tools/catalog.js';
+import { toErrorResult } from './tools/render.js';
+import { CallPipeline } from './server/call.js';
+import { createAuditor, type AuditStats, type Auditor } from './audit/auditor.js';
+import { pinoSink } from './audit/sinks.js';
+import type { AuditValues } from './audit/redact.js';
+import { NO_HEADERS, type RequestContext } from './policy/caller.js';
+import { serveTools, type HandlerExtra } from './server/sdk.js';
+import { serverInstructions } from './server/instructions.js';
+import { registerSchemaResource, schemaDocument } from './server/schema-resource.js';
+
+const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/**
+ * A database introspected and compiled once. {@link Conexor.createServer} then makes MCP servers in constant
+ * time, as a stateless HTTP transport needs one per request.
+ */
+export interface Conexor {
+  /** Everything introspection found, before policy. */
+  readonly model: DatabaseModel;
+  /** What policy exposes. */
+  readonly exposed: ExposedSchema;
+  /** The generated tool definitions, as `tools/list` returns them. */
+  readonly tools: readonly Tool[];
+  /** A new MCP server serving the generated tools. The host may register its own tools on it too. */
+  createServer(): McpServer;
+  /**
+   * Runs one generated tool without MCP, e.g. from a host's own code or tests. `context` describes the caller
+   * (its `authInfo`, headers, `_meta`), as a transport would; caller policy, scope and audit apply as over MCP.
+   */
+  callTool(name: string, args?: Record<string, unknown>, context?: CallContext): Promise<CallToolResult>;
+  /** The generated tools a caller may see (all of them without restrictions). */
+  listTools(context?: CallContext): Promise<readonly Tool[]>;
+  /** Whether `name` is one of the generated tools. */
+  hasTool(name: string): boolean;
+  /** Audit counters (`recorded = written + failed + pending`); `undefined` with `audit: false`. */
+  readonly auditStats: AuditStats | undefined;
+  /** Writes pending audit events and closes the sinks. Does not touch the host's Knex. */
+  close(): Promise<void>;
+}
+
+/** Who is calling, when a call does not come through an MCP server (direct calls, the HTTP fast path). */
+export interface CallContext {
+  readonly authInfo?: AuthInfo;
+  /** Request headers by lower-case name. */
+  readonly header?: (name: string) => string | undefined;
+  readonly meta?: Readonly<Record<string, unknown>>;
+  readonly client?: { readonly name?: string; readonly version?: string };
+}
+
+/**
+ * Introspects the database behind `knex`, applies the policy and compiles the tool catalog.
+ * Throws {@link ConfigurationError} for bad options or a policy naming what does not exist,
+ * {@link UnsupportedDialectError} for an unsupported Knex client, {@link IntrospectionError} when the catalog
+ * cannot be read.
+ */
+export async function createConexor(knex: Knex, options?: ConexorOptions): Promise<Conexor> {
+  const resolved = resolveOptions(options, PACKAGE_VERSION);
+  const dialect = dialectOf(knex);
+  let model: DatabaseModel;
+  try {
+    model = await introspect(knex, resolved.schemas ? { schemas: resolved.schemas } : {});
+  } catch (error) {
+    if (error instanceof ConexorError) throw error;
+    throw new IntrospectionError(`Could not read the ${dialect} schema: ${toQueryError(error).message}`, { cause: error });
+  }
+  const exposed = applyPolicy(model, resolved);
+  const catalog = buildCatalog(exposed, resolved);
+  // The guard sits inside the deadline: a call that times out keeps its slot until its work really ends.
+  const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved));
+  const executor = new Executor(knex, dialect, runner);
+  const auditor = createAuditorFor(resolved);
+  const values = resolved.audit ? resolved.audit.values : undefined;
+  return new CompiledConexor(model, exposed, catalog, executor, resolved, auditor, values);
+}
+
+/**
+ * Creates an MCP server whose tools are generated from the database behind `knex`.
+ * Equivalent to `(await createConexor(knex, options)).createServer()`.
+ *
+ * @example
+ * const server = await createConexorServer(knex, { tables: { exclude: ['secrets'] } });
+ * await server.connect(transport);
+ */
+export async function createConexorServer(knex: Knex, options?: ConexorOptions): Promise<McpServer> {
+  return (await createConexor(knex, options)).createServer();
+}
+
+class CompiledConexor implements Conexor {
+  readonly tools: readonly Tool[];
+  private readonly instructions: string;
+  private readonly schemaText: string;
+  private readonly pipeline: CallPipeline;
+
+  constructor(
+    readonly model: DatabaseModel,
+    readonly exposed: ExposedSchema,
+    private readonly catalog: ToolCatalog,
+    executor: Executor,
+    private readonly options: ResolvedOptions,
+    private readonly auditor: Auditor | undefined,
+    values: AuditValues | undefined,
+  ) {
+    this.tools = catalog.definitions;
+    this.instructions = serverInstructions(exposed, catalog, options);
+    this.schemaText = schemaDocument(exposed, catalog);
+    this.pipeline = new CallPipeline(catalog, executor, options, auditor && ((event) => auditor.record(event)), values);
+  }
+
+  createServer(): McpServer {
+    const server = new McpServer(
+      { name: this.options.serverInfo.name, version: this.options.serverInfo.version },
+      { capabilities: { tools: { listChanged: true } }, instructions: this.instructions },
+    );
+    const contextOf = (extra: HandlerExtra): RequestContext => requestContext(extra, server);
+    serveTools(server, {
+      list: (extra) => this.pipeline.list(contextOf(extra)),
+      owns: this.owns,
+      call: (name, args, extra) => {
+        const tool = this.catalog.byName.get(name);
+        return tool ? this.pipeline.call(tool, args, contextOf(extra)) : undefined;
+      },
+    });
+    registerSchemaResource(server, this.schemaText);
+    return server;
+  }
+
+  callTool(name: string, args?: Record<string, unknown>, context?: CallContext): Promise<CallToolResult> {
+    const tool = this.catalog.byName.get(name);
+    return tool
+      ? this.pipeline.call(tool, args, directContext(context))
+      : Promise.resolve(toErrorResult(`MCP error -32602: Tool ${name} not found`));
+  }
+
+  listTools(context?: CallContext): Promise<readonly Tool[]> {
+    return this.pipeline.list(directContext(context));
+  }
+
+  hasTool(name: string): boolean {
+    return this.catalog.byName.has(name);
+  }
+
+  get auditStats(): AuditStats | undefined {
+    return this.auditor?.stats;
+  }
+
+  async close(): Promise<void> {
+    await this.auditor?.close();
+  }
+
+  private readonly owns = (name: string): boolean => this.catalog.byName.has(name);
+}
+
+function directContext(context: CallContext | undefined): RequestContext {
+  return {
+    ...(context?.authInfo ? { authInfo: context.authInfo } : {}),
+    header: context?.header ?? NO_HEADERS,
+    ...(context?.meta ? { meta: context.meta } : {}),
+    ...(context?.client ? { client: context.client } : {}),
+  };
+}
+
+/** What a request handler knows about its caller, as a {@link RequestContext}. */
+function requestContext(extra: HandlerExtra, server: McpServer): RequestContext {
+  const headers = extra.requestInfo?.headers ?? {};
+  const client = server.server.getClientVersion();
+  return {
+    ...(extra.authInfo ? { authInfo: extra.authInfo } : {}),
+    header: (name) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    ...(extra._meta ? { meta: extra._meta as Record<string, unknown> } : {}),
+    ...(client ? { client: { name: client.name, version: client.version } } : {}),
+  };
+}
+
+/** The read-only runner behind the pool guard, sized by default to the Knex pool so calls fail fast, not queue in Knex. */
+function guarded(runner: ReadOnlyRunner, knex: Knex, options: ResolvedOptions): ReadOnlyRunner {
+  if (options.concurrency === false) return runner;
+  const poolMax = (knex.client as { pool?: { max?: number } }).pool?.max ?? (knex.client.config as { pool?: { max?: number } }).pool?.max;
+  const guard = createPoolGuard({
+    maxConcurrent: options.concurrency?.maxConcurrent ?? Math.max(1, Math.min(POOL_GUARD_DEFAULTS.maxConcurrent, poolMax ?? POOL_GUARD_DEFAULTS.maxConcurrent)),
+    ...(options.concurrency?.maxQueued !== undefined ? { maxQueued: options.concurrency.maxQueued } : {}),
+    ...(options.concurrency?.queueTimeoutMs !== undefined ? { queueTimeoutMs: options.concurrency.queueTimeoutMs } : {}),
+  });
+  return { run: (work, signal) => guard.run(() => runner.run(work, signal)) };
+}
+
+/** The auditor for the options: the host's sinks, or by default one pino sink on the logger. */
+function createAuditorFor(options: ResolvedOptions): Auditor | undefined {
+  if (options.audit === false) return undefined;
+  const { sinks, ...rest } = options.audit ?? {};
+  delete rest.values;
+  if (!sinks && options.silent) return undefined;
+  return createAuditor({ logger: options.logger, ...rest, sinks: sinks ?? [pinoSink(options.logger)] });
+}

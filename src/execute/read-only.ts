@@ -1,0 +1,175 @@
+import type { Knex } from 'knex';
+import { QueryError } from '../errors.js';
+import type { Dialect } from '../introspect/model.js';
+import { rowsOf } from '../introspect/shared.js';
+
+/** What a read-only call may use: query builders bound to its read-only transaction. */
+export interface ReadOnlySession {
+  /** A query builder on the call's transaction, with the dialect's per-statement time limit applied. */
+  builder(): Knex.QueryBuilder;
+}
+
+/**
+ * Runs work so that the database itself refuses writes and stops slow queries:
+ * - PostgreSQL: `BEGIN READ ONLY` and `SET LOCAL statement_timeout`.
+ * - MySQL: a read-only transaction and the `MAX_EXECUTION_TIME` optimizer hint on each statement.
+ * - MariaDB: a read-only transaction and `max_statement_time` for the session, restored afterwards.
+ * - SQLite: `PRAGMA query_only` on the held connection for the duration of the call (restored afterwards, so the
+ *   host's own writes on the same Knex keep working) and, with the `sqlite3` driver, `interrupt()` at the time limit.
+ * Every call also has a deadline in Node, so an unresponsive database gives an error instead of a hang.
+ */
+export interface ReadOnlyRunner {
+  /**
+   * Runs `work` in a read-only session. `signal` aborts work that has not started yet: a call that already got its
+   * timeout must not run its query later, once a connection frees up.
+   */
+  run<T>(work: (session: ReadOnlySession) => Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/**
+ * Creates the runner for a dialect; asks a MySQL-family server once whether it is MariaDB. `inner` wraps the
+ * session runner inside the deadline (the pool guard goes there, so a slot is held until the work really ends).
+ */
+export async function createReadOnlyRunner(
+  knex: Knex,
+  dialect: Dialect,
+  timeoutMs: number,
+  inner: (runner: ReadOnlyRunner) => ReadOnlyRunner = (runner) => runner,
+): Promise<ReadOnlyRunner> {
+  const runner =
+    dialect === 'postgresql'
+      ? postgresRunner(knex, timeoutMs)
+      : dialect === 'mysql'
+        ? (await isMariaDb(knex))
+          ? mariaDbRunner(knex, timeoutMs)
+          : mysqlRunner(knex, timeoutMs)
+        : sqliteRunner(knex, timeoutMs);
+  return withDeadline(inner(runner), timeoutMs);
+}
+
+const sessionOf = (trx: Knex.Transaction): ReadOnlySession => ({ builder: () => trx.queryBuilder() });
+
+/** Refuses to start work whose call has already been answered. */
+function ensureNotAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new QueryError('timeout', 'The database did not answer in time. Retry later.');
+}
+
+function postgresRunner(knex: Knex, timeoutMs: number): ReadOnlyRunner {
+  return {
+    run: (work, signal) =>
+      knex.transaction(
+        async (trx) => {
+          ensureNotAborted(signal);
+          // LOCAL: the limit ends with this transaction and never leaks into the host's pool.
+          await trx.raw(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
+          return work(sessionOf(trx));
+        },
+        { readOnly: true },
+      ),
+  };
+}
+
+async function isMariaDb(knex: Knex): Promise<boolean> {
+  const [row] = rowsOf<{ version: string }>(await knex.raw('SELECT VERSION() AS version'));
+  return /mariadb/i.test(row?.version ?? '');
+}
+
+function mysqlRunner(knex: Knex, timeoutMs: number): ReadOnlyRunner {
+  const hint = `MAX_EXECUTION_TIME(${Math.floor(timeoutMs)})`;
+  return {
+    run: (work, signal) =>
+      knex.transaction(
+        (trx) => {
+          ensureNotAborted(signal);
+          return work({ builder: () => trx.queryBuilder().hintComment(hint) });
+        },
+        { readOnly: true },
+      ),
+  };
+}
+
+function mariaDbRunner(knex: Knex, timeoutMs: number): ReadOnlyRunner {
+  const seconds = (timeoutMs / 1000).toFixed(3);
+  return {
+    run: (work, signal) =>
+      knex.transaction(
+        async (trx) => {
+          ensureNotAborted(signal);
+          // One statement saves the host's value and sets ours; `finally` puts it back on this pooled connection.
+          await trx.raw(`SET @conexor_previous_limit = @@SESSION.max_statement_time, SESSION max_statement_time = ${seconds}`);
+          try {
+            return await work(sessionOf(trx));
+          } finally {
+            await trx.raw('SET SESSION max_statement_time = @conexor_previous_limit');
+          }
+        },
+        { readOnly: true },
+      ),
+  };
+}
+
+/** The two SQLite drivers Knex supports, reduced to what the read-only session needs. */
+interface SqliteConnection {
+  /** better-sqlite3 (synchronous). */
+  pragma?: (source: string, options?: { simple?: boolean }) => unknown;
+  /** sqlite3 (callback-based). */
+  get?: (sql: string, callback: (error: Error | null, row?: Record<string, unknown>) => void) => void;
+  run?: (sql: string, callback: (error: Error | null) => void) => void;
+  interrupt?: () => void;
+}
+
+function sqlitePragma(connection: SqliteConnection, statement: string): Promise<number> {
+  if (connection.pragma) return Promise.resolve(Number(connection.pragma(statement, { simple: true }) ?? 0));
+  return new Promise((resolve, reject) => {
+    connection.get?.(`PRAGMA ${statement}`, (error, row) => (error ? reject(error) : resolve(Number(Object.values(row ?? {})[0] ?? 0))));
+  });
+}
+
+/**
+ * SQLite: the connection itself is made read-only with `PRAGMA query_only` for the call. The pragmas go straight
+ * to the driver and the query runs on the held connection, so a call costs one Knex query, not a transaction and
+ * three more; while the connection is held, no query of the host's can run on it and meet the pragma.
+ */
+function sqliteRunner(knex: Knex, timeoutMs: number): ReadOnlyRunner {
+  return {
+    async run(work, signal) {
+      const connection = (await knex.client.acquireConnection()) as SqliteConnection;
+      let previous: number | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        ensureNotAborted(signal);
+        previous = await sqlitePragma(connection, 'query_only');
+        await sqlitePragma(connection, 'query_only = ON');
+        // better-sqlite3 runs synchronously and cannot be interrupted; the sqlite3 driver can.
+        if (typeof connection.interrupt === 'function') timer = setTimeout(() => connection.interrupt?.(), timeoutMs);
+        return await work({ builder: () => knex.queryBuilder().connection(connection) });
+      } finally {
+        if (timer) clearTimeout(timer);
+        try {
+          if (previous !== undefined) await sqlitePragma(connection, `query_only = ${previous ? 'ON' : 'OFF'}`);
+        } finally {
+          await knex.client.releaseConnection(connection);
+        }
+      }
+    },
+  };
+}
+
+// Past the server-side limit plus this grace, the caller gets an answer even if the database never replies.
+const GRACE_MS = 2_000;
+
+function withDeadline(runner: ReadOnlyRunner, timeoutMs: number): ReadOnlyRunner {
+  return {
+    run(work) {
+      const abandoned = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          abandoned.abort();
+          reject(new QueryError('timeout', 'The database did not answer in time. Retry later.'));
+        }, timeoutMs + GRACE_MS);
+      });
+      return Promise.race([runner.run(work, abandoned.signal), deadline]).finally(() => clearTimeout(timer));
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The schema model: what conexor knows about a database after introspection.
+ * Every identifier that ever reaches SQL is taken from here.
+ */
+
+/** Dialects conexor can introspect and query. */
+export type Dialect = 'sqlite' | 'postgresql' | 'mysql';
+
+/** A column type reduced to what matters for validation and rendering. */
+export type NormalizedType =
+  | 'string'
+  | 'integer'
+  | 'number'
+  | 'decimal'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'time'
+  | 'json'
+  | 'uuid'
+  | 'binary'
+  | 'enum'
+  | 'array'
+  | 'unknown';
+
+/** One column of a table or view. */
+export interface ColumnModel {
+  /** Column name exactly as the database spells it. */
+  readonly name: string;
+  /** Normalized type. */
+  readonly type: NormalizedType;
+  /** Native type as the catalog reports it, e.g. `character varying(40)`, `tinyint(1)`, `NVARCHAR(160)`. */
+  readonly nativeType: string;
+  readonly nullable: boolean;
+  /** Default expression as text, unquoted for literals; `null` when there is none. */
+  readonly default: string | null;
+  /** Filled by the database on insert (serial, identity, AUTO_INCREMENT, SQLite rowid alias). */
+  readonly autoIncrement: boolean;
+  /** Computed by the database (generated / virtual columns). */
+  readonly generated: boolean;
+  /** Maximum length in characters for character types. */
+  readonly maxLength: number | null;
+  /** Total digits and fractional digits for exact numeric types. */
+  readonly precision: number | null;
+  readonly scale: number | null;
+  /** For `datetime`: values denote an absolute instant (PostgreSQL `timestamptz`). */
+  readonly withTimeZone: boolean;
+  /** Allowed values of an enum column (PostgreSQL enum or domain over one, MySQL ENUM). */
+  readonly enumValues: readonly string[] | null;
+  /** Element type of an `array` column. */
+  readonly elementType: NormalizedType | null;
+  readonly comment: string | null;
+}
+
+/** A set of columns whose values identify at most one row. */
+export interface UniqueKeyModel {
+  /** Constraint or index name; `null` when the database has none (e.g. SQLite inline UNIQUE). */
+  readonly name: string | null;
+  readonly columns: readonly string[];
+}
+
+/** A foreign key, possibly composite. Columns and referenced columns are aligned by position. */
+export interface ForeignKeyModel {
+  readonly name: string | null;
+  readonly columns: readonly string[];
+  /** Schema of the referenced table (`null` on SQLite and when it is the same database on MySQL). */
+  readonly referencedSchema: string | null;
+  readonly referencedTable: string;
+  readonly referencedColumns: readonly string[];
+}
+
+export type RelationKind = 'table' | 'view' | 'materialized_view';
+
+/** A table, view or materialized view. */
+export interface TableModel {
+  /** Schema (PostgreSQL), database (MySQL) or attached database (SQLite, normally `main`). */
+  readonly schema: string;
+  readonly name: string;
+  readonly kind: RelationKind;
+  readonly comment: string | null;
+  /** Columns in ordinal order. */
+  readonly columns: readonly ColumnModel[];
+  /** Primary key columns in key order; `null` when the table has none. */
+  readonly primaryKey: readonly string[] | null;
+  /** Unique constraints and unique indexes other than the primary key, deduplicated by column list. */
+  readonly uniqueKeys: readonly UniqueKeyModel[];
+  readonly foreignKeys: readonly ForeignKeyModel[];
+}
+
+/** Everything introspection found, in a stable order (schema, then table name). */
+export interface DatabaseModel {
+  readonly dialect: Dialect;
+  readonly tables: readonly TableModel[];
+}
+
+/** Options that steer introspection. */
+export interface IntrospectOptions {
+  /**
+   * Schemas to read (PostgreSQL schemas, MySQL databases, SQLite attached databases).
+   * Default: the connection's current schema (`current_schema()`, `DATABASE()`, `main`).
+   */
+  readonly schemas?: readonly string[];
+}

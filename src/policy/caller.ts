@@ -1,0 +1,97 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import picomatch from 'picomatch';
+
+/** What conexor knows about the request behind a tool call; the input of every per-caller decision. */
+export interface RequestContext {
+  /** The verified API key (or the host's own auth), when the transport supplied one. */
+  readonly authInfo?: AuthInfo;
+  /** A request header by lower-case name (HTTP only). */
+  header(name: string): string | undefined;
+  /** The request's `_meta`, when the client sent one. */
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /** The MCP client's name and version, when known (sessionful and stdio servers learn it at initialize). */
+  readonly client?: { readonly name?: string; readonly version?: string };
+}
+
+/** A request with no transport behind it (direct `callTool`). */
+export const NO_HEADERS = (): undefined => undefined;
+
+/**
+ * Restrictions one caller carries over the base policy. They only ever narrow it: a table or tool the base
+ * policy hides stays hidden, and `maxRows` above the base is ignored.
+ */
+export interface CallerPolicy {
+  /** Tables this caller may read (real names, `schema.table`, or globs). @default every exposed table */
+  tables?: readonly string[];
+  /** Tools this caller may use (names or globs). @default every generated tool of the allowed tables */
+  tools?: readonly string[];
+  /** Rows per call for this caller; the smaller of this and the base `maxRows` applies. */
+  maxRows?: number;
+  /** Keep this caller read-only even where writes are enabled for others (conexor has no write tools yet). @default true */
+  readOnly?: boolean;
+}
+
+/** Values of scoping columns for one call. */
+export type ScopeValue = string | number | boolean;
+
+/** Identity details for the audit trail, from the host. */
+export interface CallerIdentity {
+  /** The end user or subject on whose behalf the model acts. */
+  subject?: string;
+  /** The model, when the host knows it. */
+  model?: string;
+}
+
+/** The intersection of a caller's restrictions, compiled for quick checks. */
+export interface EffectivePolicy {
+  /** Stable key of the restrictions, for caching per-caller listings. */
+  readonly fingerprint: string;
+  readonly maxRows: number | undefined;
+  allows(tool: { readonly name: string; readonly schema: string; readonly table: string }): boolean;
+}
+
+const UNRESTRICTED: EffectivePolicy = { fingerprint: '', maxRows: undefined, allows: () => true };
+
+/**
+ * Combines restrictions (from the key record and from the host's function; each one narrows), keeping compiled
+ * policies per restriction set: a call then costs a fingerprint, not a glob compilation. Bounded, so hostile
+ * variety cannot grow it.
+ */
+export function policyCache(maxEntries = 1_000): (policies: readonly (CallerPolicy | undefined)[]) => EffectivePolicy {
+  const compiled = new Map<string, EffectivePolicy>();
+  return (policies) => {
+    const present = policies.filter((policy): policy is CallerPolicy => policy !== undefined);
+    if (present.length === 0) return UNRESTRICTED;
+    const fingerprint = fingerprintOf(present);
+    let policy = compiled.get(fingerprint);
+    if (!policy) {
+      if (compiled.size >= maxEntries) compiled.clear();
+      policy = compile(present, fingerprint);
+      compiled.set(fingerprint, policy);
+    }
+    return policy;
+  };
+}
+
+function fingerprintOf(present: readonly CallerPolicy[]): string {
+  return JSON.stringify(present.map((policy) => [policy.tables ?? null, policy.tools ?? null, policy.maxRows ?? null]));
+}
+
+function compile(present: readonly CallerPolicy[], fingerprint: string): EffectivePolicy {
+  const tableMatchers = present.flatMap((policy) => (policy.tables ? [picomatch([...policy.tables], { dot: true })] : []));
+  const toolMatchers = present.flatMap((policy) => (policy.tools ? [picomatch([...policy.tools], { dot: true })] : []));
+  const rows = present.flatMap((policy) => (policy.maxRows !== undefined ? [policy.maxRows] : []));
+  return {
+    fingerprint,
+    maxRows: rows.length > 0 ? Math.min(...rows) : undefined,
+    allows: (tool) =>
+      tableMatchers.every((match) => match(tool.table) || match(`${tool.schema}.${tool.table}`)) &&
+      toolMatchers.every((match) => match(tool.name)),
+  };
+}
+
+/** A policy carried by an API key record, handed over by the key store as `authInfo.extra.policy`. */
+export function policyOfKey(authInfo: AuthInfo | undefined): CallerPolicy | undefined {
+  const policy = authInfo?.extra?.policy;
+  return policy && typeof policy === 'object' ? (policy as CallerPolicy) : undefined;
+}

@@ -1,0 +1,231 @@
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { ConfigurationError } from '../errors.js';
+import type { AuditOptions } from '../audit/auditor.js';
+import type { AuditValues } from '../audit/redact.js';
+import type { AuditSink } from '../audit/event.js';
+import type { CallerIdentity, CallerPolicy, RequestContext, ScopeValue } from './caller.js';
+
+/** Bounds on tool arguments. Every default is chosen so a hostile call stays cheap. */
+export interface ArgumentLimits {
+  /** Most filter conditions in one call, across all groups. @default 20 */
+  maxConditions?: number;
+  /** Longest `in` / `not_in` list. @default 100 */
+  maxListLength?: number;
+  /** Longest string value, in characters. @default 1000 */
+  maxStringLength?: number;
+  /** Deepest nesting of `_and` / `_or` / `_not` groups. @default 3 */
+  maxFilterDepth?: number;
+  /** Largest `offset`. @default 100000 */
+  maxOffset?: number;
+}
+
+/**
+ * What conexor exposes and how. Every field is optional; unknown fields are rejected at creation.
+ * Table names in this object are the database's own names, optionally qualified as `schema.table`;
+ * `tables.include` / `tables.exclude` also accept globs (`*`, `?`, `{a,b}`).
+ */
+export interface ConexorOptions {
+  /** Schemas (PostgreSQL), databases (MySQL) or attached databases (SQLite) to read. @default the connection's current schema */
+  schemas?: string[];
+  /** Tables to expose. @default every table and view in `schemas` */
+  tables?: {
+    /** Only these tables (names or globs). */
+    include?: string[];
+    /** Never these tables (names or globs); wins over `include`. */
+    exclude?: string[];
+  };
+  /** Expose views and materialized views. @default true */
+  views?: boolean;
+  /** Columns to hide, per table name; the key `*` applies to every table. A hidden column appears nowhere. */
+  hiddenColumns?: Record<string, string[]>;
+  /** Columns to expose although their names look secret (password, token, api_key, `*_hash`, salt…), per table name or `*`. */
+  allowedColumns?: Record<string, string[]>;
+  /** Hide columns whose names look secret unless listed in `allowedColumns`. @default true */
+  hideSecretColumns?: boolean;
+  /** Hard cap on rows one call returns; `limit` may not exceed it. @default 100 */
+  maxRows?: number;
+  /** Rows returned when a call gives no `limit`. @default 25 */
+  defaultLimit?: number;
+  /** Server-side time limit for one statement, in milliseconds. @default 5000 */
+  statementTimeoutMs?: number;
+  /** Bounds on tool arguments. */
+  limits?: ArgumentLimits;
+  /** Name and version the MCP server reports. @default { name: 'conexor', version: <package version> } */
+  serverInfo?: { name?: string; version?: string };
+  /** Extra text appended to the server instructions sent to clients. */
+  instructions?: string;
+  /**
+   * Where conexor logs what the model is not told: the underlying cause of a failed call.
+   * @default pino at level `warn` on stderr (stdout belongs to the stdio transport)
+   */
+  logger?: Logger;
+  /**
+   * Restrictions for the caller of each call (e.g. from `context.authInfo`): tables, tools, max rows. They narrow the
+   * base policy, never widen it, and combine with a policy stored on the API key itself. Tools a caller may not use
+   * are not listed for it.
+   */
+  callerPolicy?: (context: RequestContext) => CallerPolicy | undefined | Promise<CallerPolicy | undefined>;
+  /**
+   * Row scoping (tenancy): columns that every query and count on a table having them is filtered on, with values
+   * taken from the caller. The columns are invisible to the model and cannot be set by arguments; a call whose
+   * context lacks a value is denied.
+   */
+  scope?: {
+    /** Scoping column names, e.g. `['tenant_id']`; each must exist in at least one exposed table. */
+    columns: string[];
+    /** The values for one call, e.g. `({ authInfo }) => ({ tenant_id: authInfo?.extra?.tenantId })`. */
+    values: (context: RequestContext) => Record<string, ScopeValue | null | undefined> | Promise<Record<string, ScopeValue | null | undefined>>;
+    /** Return the scoping columns in results (they stay unfilterable). @default false */
+    visible?: boolean;
+  };
+  /**
+   * The instance-wide limit on calls running against the database at once, in front of the Knex pool: beyond it
+   * calls wait in a bounded queue, and a full queue or a long wait fails fast with a retryable error.
+   * `false` turns it off. @default `{ maxConcurrent: min(8, pool.max), maxQueued: 100, queueTimeoutMs: 2000 }`
+   */
+  concurrency?: { maxConcurrent?: number; maxQueued?: number; queueTimeoutMs?: number } | false;
+  /**
+   * The audit trail: one event per tool call, whatever the outcome. `false` turns it off.
+   * @default `{ sinks: [pinoSink(logger)], mode: 'sync', onFailure: 'deny', values: 'clear' }`
+   */
+  audit?: (Omit<AuditOptions, 'sinks'> & { sinks?: readonly AuditSink[]; values?: AuditValues }) | false;
+  /** The end user and model behind a call, for the audit trail. */
+  identify?: (context: RequestContext) => CallerIdentity | Promise<CallerIdentity>;
+}
+
+const nameList = z.array(z.string().min(1)).max(10_000);
+const columnMap = z.record(z.string().min(1), nameList);
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+const optionsSchema = z
+  .strictObject({
+    schemas: z.array(z.string().min(1)).min(1).max(100).optional(),
+    tables: z.strictObject({ include: nameList.optional(), exclude: nameList.optional() }).optional(),
+    views: z.boolean().optional(),
+    hiddenColumns: columnMap.optional(),
+    allowedColumns: columnMap.optional(),
+    hideSecretColumns: z.boolean().optional(),
+    maxRows: positiveInt(10_000).optional(),
+    defaultLimit: positiveInt(10_000).optional(),
+    statementTimeoutMs: z.number().int().min(10).max(600_000).optional(),
+    limits: z
+      .strictObject({
+        maxConditions: positiveInt(1_000).optional(),
+        maxListLength: positiveInt(10_000).optional(),
+        maxStringLength: positiveInt(1_000_000).optional(),
+        maxFilterDepth: positiveInt(10).optional(),
+        maxOffset: z.number().int().min(0).max(1_000_000_000).optional(),
+      })
+      .optional(),
+    serverInfo: z.strictObject({ name: z.string().min(1).optional(), version: z.string().min(1).optional() }).optional(),
+    instructions: z.string().max(10_000).optional(),
+    callerPolicy: z.custom<NonNullable<ConexorOptions['callerPolicy']>>((value) => typeof value === 'function', 'expected a function').optional(),
+    scope: z
+      .strictObject({
+        columns: z.array(z.string().min(1)).min(1).max(20),
+        values: z.custom<NonNullable<ConexorOptions['scope']>['values']>((value) => typeof value === 'function', 'expected a function'),
+        visible: z.boolean().optional(),
+      })
+      .optional(),
+    concurrency: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          maxConcurrent: z.number().int().min(1).max(10_000).optional(),
+          maxQueued: z.number().int().min(0).max(1_000_000).optional(),
+          queueTimeoutMs: z.number().int().min(0).max(600_000).optional(),
+        }),
+      ])
+      .optional(),
+    audit: z
+      .union([
+        z.literal(false),
+        z.looseObject({
+          sinks: z.array(z.custom<AuditSink>((value) => typeof (value as Partial<AuditSink> | null)?.write === 'function', 'expected an audit sink')).min(1).optional(),
+          values: z.enum(['clear', 'hash', 'redact']).optional(),
+        }),
+      ])
+      .optional(),
+    identify: z.custom<NonNullable<ConexorOptions['identify']>>((value) => typeof value === 'function', 'expected a function').optional(),
+    logger: z
+      .custom<Logger>((value) => typeof (value as Partial<Logger> | null)?.warn === 'function', 'expected a pino logger')
+      .optional(),
+  })
+  .optional();
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly schemas: readonly string[] | undefined;
+  readonly include: readonly string[] | undefined;
+  readonly exclude: readonly string[];
+  readonly views: boolean;
+  readonly hiddenColumns: Readonly<Record<string, readonly string[]>>;
+  readonly allowedColumns: Readonly<Record<string, readonly string[]>>;
+  readonly hideSecretColumns: boolean;
+  readonly maxRows: number;
+  readonly defaultLimit: number;
+  readonly statementTimeoutMs: number;
+  readonly limits: Readonly<Required<ArgumentLimits>>;
+  readonly serverInfo: { readonly name: string; readonly version: string };
+  readonly instructions: string | undefined;
+  readonly logger: Logger;
+  readonly callerPolicy: ConexorOptions['callerPolicy'];
+  readonly scope: { readonly columns: readonly string[]; readonly values: NonNullable<ConexorOptions['scope']>['values']; readonly visible: boolean } | undefined;
+  readonly identify: ConexorOptions['identify'];
+  readonly concurrency: ConexorOptions['concurrency'];
+  readonly audit: ConexorOptions['audit'];
+  /** Whether the default logger was silenced with `CONEXOR_LOG_LEVEL=silent` (tests). */
+  readonly silent: boolean;
+}
+
+export const DEFAULTS = {
+  views: true,
+  hideSecretColumns: true,
+  maxRows: 100,
+  defaultLimit: 25,
+  statementTimeoutMs: 5_000,
+  limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 3, maxOffset: 100_000 },
+} as const;
+
+/** Validates options and applies defaults; throws {@link ConfigurationError} naming the first mistakes. */
+export function resolveOptions(options: ConexorOptions | undefined, packageVersion: string): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const path = issue.path.length ? issue.path.join('.') : 'options';
+      return `${path}: ${issue.message}`;
+    });
+    throw new ConfigurationError(`Invalid conexor options: ${problems.join('; ')}`);
+  }
+  const value = parsed.data ?? {};
+  // Test suites silence the default logger (and with it the default audit sink); a host's own logger is never touched.
+  const silent = process.env.CONEXOR_LOG_LEVEL === 'silent';
+  const maxRows = value.maxRows ?? DEFAULTS.maxRows;
+  const defaultLimit = value.defaultLimit ?? Math.min(DEFAULTS.defaultLimit, maxRows);
+  if (defaultLimit > maxRows) {
+    throw new ConfigurationError(`Invalid conexor options: defaultLimit (${defaultLimit}) exceeds maxRows (${maxRows})`);
+  }
+  return {
+    schemas: value.schemas,
+    include: value.tables?.include,
+    exclude: value.tables?.exclude ?? [],
+    views: value.views ?? DEFAULTS.views,
+    hiddenColumns: value.hiddenColumns ?? {},
+    allowedColumns: value.allowedColumns ?? {},
+    hideSecretColumns: value.hideSecretColumns ?? DEFAULTS.hideSecretColumns,
+    maxRows,
+    defaultLimit,
+    statementTimeoutMs: value.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
+    limits: { ...DEFAULTS.limits, ...value.limits },
+    serverInfo: { name: value.serverInfo?.name ?? 'conexor', version: value.serverInfo?.version ?? packageVersion },
+    instructions: value.instructions,
+    logger: value.logger ?? pino({ name: 'conexor', level: silent ? 'silent' : 'warn' }, pino.destination(2)),
+    callerPolicy: value.callerPolicy,
+    scope: value.scope && { columns: value.scope.columns, values: value.scope.values, visible: value.scope.visible ?? false },
+    identify: value.identify,
+    concurrency: value.concurrency,
+    audit: value.audit as ConexorOptions['audit'],
+    silent,
+  };
+}

@@ -1,0 +1,198 @@
+import picomatch from 'picomatch';
+import { ConfigurationError } from '../errors.js';
+import type { ColumnModel, DatabaseModel, Dialect, TableModel } from '../introspect/model.js';
+import type { ResolvedOptions } from './options.js';
+import { looksSecret } from './secrets.js';
+
+/** A foreign key whose both ends are exposed, so it can be described to a model. */
+export interface ExposedForeignKey {
+  readonly name: string | null;
+  readonly columns: readonly ColumnModel[];
+  readonly target: TableModel;
+  readonly targetColumns: readonly ColumnModel[];
+}
+
+/** A table as policy lets a model see it: only visible columns, and only keys made of visible columns. */
+export interface ExposedTable {
+  readonly table: TableModel;
+  readonly columns: readonly ColumnModel[];
+  /** `null` when the table has no primary key or a key column is hidden. */
+  readonly primaryKey: readonly ColumnModel[] | null;
+  readonly uniqueKeys: readonly (readonly ColumnModel[])[];
+  readonly foreignKeys: readonly ExposedForeignKey[];
+  /**
+   * Scoping (tenancy) columns of this table: never filterable or sortable by the model; every query and count is
+   * filtered on them with the caller's values. Keys that include them are looked up by their other columns.
+   */
+  readonly scopeColumns: readonly ColumnModel[];
+  /** Whether scoping columns are returned in results (`scope.visible`). */
+  readonly scopeVisible: boolean;
+}
+
+/** The whole exposed surface, the single input of the tool catalog. */
+export interface ExposedSchema {
+  readonly dialect: Dialect;
+  /** Tables of this schema keep unqualified tool names. */
+  readonly defaultSchema: string;
+  readonly tables: readonly ExposedTable[];
+}
+
+const ALL_TABLES = '*';
+/** conexor's own tables (the default API key and audit tables) are never exposed, whatever the patterns say. */
+const INTERNAL_TABLES: ReadonlySet<string> = new Set(['conexor_api_keys', 'conexor_audit']);
+
+/** Applies the policy to the introspected model; throws {@link ConfigurationError} when it names what does not exist. */
+export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): ExposedSchema {
+  const tables = model.tables;
+  checkTablePatterns('tables.include', options.include ?? [], tables);
+  checkTablePatterns('tables.exclude', options.exclude, tables);
+  checkColumnMap('hiddenColumns', options.hiddenColumns, tables);
+  checkColumnMap('allowedColumns', options.allowedColumns, tables);
+  const scopeNames = new Set(options.scope?.columns ?? []);
+
+  const include = options.include && matcher(options.include);
+  const exclude = matcher(options.exclude);
+  const selected = tables.filter(
+    (table) =>
+      !INTERNAL_TABLES.has(table.name) &&
+      (options.views || table.kind === 'table') &&
+      (!include || include(table)) &&
+      !exclude(table) &&
+      table.columns.length > 0,
+  );
+  const selectedSet = new Set(selected);
+  for (const name of scopeNames) {
+    if (!selected.some((table) => table.columns.some((column) => column.name === name))) {
+      throw new ConfigurationError(`scope.columns names column "${name}", which no exposed table has`);
+    }
+  }
+
+  const visibleColumns = new Map<TableModel, Map<string, ColumnModel>>();
+  for (const table of selected) {
+    const hidden = new Set([...columnsFor(options.hiddenColumns, table)]);
+    const allowed = new Set([...columnsFor(options.allowedColumns, table)]);
+    const visible = table.columns.filter(
+      (column) =>
+        !scopeNames.has(column.name) &&
+        !hidden.has(column.name) &&
+        !(options.hideSecretColumns && looksSecret(column.name) && !allowed.has(column.name)),
+    );
+    visibleColumns.set(table, new Map(visible.map((column) => [column.name, column])));
+  }
+
+  const resolve = (table: TableModel, names: readonly string[]): ColumnModel[] | null => {
+    const visible = visibleColumns.get(table);
+    const columns = names.map((name) => visible?.get(name));
+    return columns.every((column): column is ColumnModel => column !== undefined) ? columns : null;
+  };
+  // The scope pins its columns, so a key (tenant_id, id) identifies a row by id alone within the caller's tenant.
+  const resolveKey = (table: TableModel, names: readonly string[]): ColumnModel[] | null => {
+    const rest = names.filter((name) => !scopeNames.has(name));
+    return rest.length > 0 ? resolve(table, rest) : null;
+  };
+  const tableByName = new Map(tables.map((table) => [`${table.schema}\u0000${table.name}`, table]));
+
+  const exposed = selected
+    .map((table): ExposedTable => {
+      const primaryKey = table.primaryKey ? resolveKey(table, table.primaryKey) : null;
+      const foreignKeys: ExposedForeignKey[] = [];
+      for (const key of table.foreignKeys) {
+        const target = tableByName.get(`${key.referencedSchema ?? table.schema}\u0000${key.referencedTable}`);
+        if (!target || !selectedSet.has(target)) continue;
+        // Pairs through scoping columns say nothing the model can use: describe the link by its other columns.
+        const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const);
+        const kept = pairs.filter(([column]) => !scopeNames.has(column));
+        if (kept.length === 0) continue;
+        const columns = resolve(table, kept.map(([column]) => column));
+        const targetColumns = resolve(target, kept.map(([, referenced]) => referenced));
+        if (columns && targetColumns) foreignKeys.push({ name: key.name, columns, target, targetColumns });
+      }
+      return {
+        table,
+        columns: [...(visibleColumns.get(table)?.values() ?? [])],
+        primaryKey,
+        uniqueKeys: dedupeKeys(
+          table.uniqueKeys.map((key) => resolveKey(table, key.columns)).filter((key) => key !== null),
+          primaryKey,
+        ),
+        foreignKeys,
+        scopeColumns: table.columns.filter((column) => scopeNames.has(column.name)),
+        scopeVisible: options.scope?.visible ?? false,
+      };
+    })
+    .filter((table) => table.columns.length > 0);
+
+  return {
+    dialect: model.dialect,
+    defaultSchema: options.schemas?.[0] ?? tables[0]?.schema ?? '',
+    tables: exposed,
+  };
+}
+
+/** Keys that became equal once scoping columns were dropped are listed once. */
+function dedupeKeys(keys: readonly ColumnModel[][], primaryKey: readonly ColumnModel[] | null): ColumnModel[][] {
+  const seen = new Set<string>(primaryKey ? [primaryKey.map((column) => column.name).join('\u0000')] : []);
+  return keys.filter((key) => {
+    const id = key.map((column) => column.name).join('\u0000');
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+type TableMatcher = (table: TableModel) => boolean;
+
+function matcher(patterns: readonly string[]): TableMatcher {
+  if (patterns.length === 0) return () => false;
+  const isMatch = picomatch([...patterns], { dot: true });
+  return (table) => isMatch(table.name) || isMatch(`${table.schema}.${table.name}`);
+}
+
+function isGlob(pattern: string): boolean {
+  return picomatch.scan(pattern).isGlob;
+}
+
+function namesTable(name: string, table: TableModel): boolean {
+  return name === table.name || name === `${table.schema}.${table.name}`;
+}
+
+/** A plain name (not a glob) must name an existing table; a typo must not silently expose or hide nothing. */
+function checkTablePatterns(option: string, patterns: readonly string[], tables: readonly TableModel[]): void {
+  for (const pattern of patterns) {
+    if (!isGlob(pattern) && !tables.some((table) => namesTable(pattern, table))) {
+      throw new ConfigurationError(`${option} names table "${pattern}", which does not exist${suggest(pattern, tables.map((t) => t.name))}`);
+    }
+  }
+}
+
+function checkColumnMap(option: string, map: Readonly<Record<string, readonly string[]>>, tables: readonly TableModel[]): void {
+  for (const [tableName, columns] of Object.entries(map)) {
+    const matching = tableName === ALL_TABLES ? tables : tables.filter((table) => namesTable(tableName, table));
+    if (matching.length === 0) {
+      throw new ConfigurationError(`${option} names table "${tableName}", which does not exist${suggest(tableName, tables.map((t) => t.name))}`);
+    }
+    for (const column of columns) {
+      if (!matching.some((table) => table.columns.some((c) => c.name === column))) {
+        const known = matching.length === 1 ? (matching[0]?.columns.map((c) => c.name) ?? []) : [];
+        throw new ConfigurationError(
+          `${option}["${tableName}"] names column "${column}", which does not exist${suggest(column, known)}`,
+        );
+      }
+    }
+  }
+}
+
+function columnsFor(map: Readonly<Record<string, readonly string[]>>, table: TableModel): string[] {
+  return Object.entries(map)
+    .filter(([name]) => name === ALL_TABLES || namesTable(name, table))
+    .flatMap(([, columns]) => columns);
+}
+
+/** A hint for the likely intended name (same name ignoring case), else the first few known names. */
+function suggest(name: string, known: readonly string[]): string {
+  const sameCase = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  if (sameCase) return `; did you mean "${sameCase}"?`;
+  if (known.length === 0) return '';
+  const shown = known.slice(0, 20).map((n) => `"${n}"`).join(', ');
+  return `; known: ${shown}${known.length > 20 ? ', …' : ''}`;
+}

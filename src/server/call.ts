@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditEvent, AuditOutcome } from '../audit/event.js';
+import { ConexorError, InvalidArgumentsError } from '../errors.js';
+import { toQueryError } from '../execute/errors.js';
+import type { Executor } from '../execute/execute.js';
+import type { ColumnModel } from '../introspect/model.js';
+import { policyCache, policyOfKey, type EffectivePolicy, type RequestContext } from '../policy/caller.js';
+import type { ResolvedOptions } from '../policy/options.js';
+import { redactArguments, type AuditValues } from '../audit/redact.js';
+import { parseArguments } from '../tools/arguments.js';
+import type { ToolCatalog, ToolDefinition } from '../tools/catalog.js';
+import { toErrorResult, toToolResult } from '../tools/render.js';
+
+/** Receives one event per call; rejecting withholds the result (fail closed). */
+export type AuditRecorder = (event: AuditEvent) => Promise<void>;
+
+/** A refusal that must look exactly like the SDK's answer for a tool that does not exist. */
+class UnknownToolError extends ConexorError {
+  constructor(name: string) {
+    super('invalid_arguments', `MCP error -32602: Tool ${name} not found`);
+  }
+}
+
+/** The caller may not make this call (scope value missing). */
+class DeniedError extends ConexorError {
+  constructor(message: string) {
+    super('denied', message);
+  }
+}
+
+// Per-caller listings are cached by the caller's restrictions; a bound keeps hostile variety from growing it.
+const MAX_CACHED_LISTINGS = 1_000;
+
+/**
+ * One tool call from arguments to result: who is calling and what they may do, validation, tenant scope,
+ * execution, and exactly one audit event whatever the outcome.
+ */
+export class CallPipeline {
+  private readonly listings = new Map<string, readonly Tool[]>();
+  private readonly compiledPolicy = policyCache(MAX_CACHED_LISTINGS);
+
+  constructor(
+    private readonly catalog: ToolCatalog,
+    private readonly executor: Executor,
+    private readonly options: ResolvedOptions,
+    private readonly audit: AuditRecorder | undefined,
+    private readonly values: AuditValues = 'clear',
+  ) {}
+
+  /** The caller's restrictions: the key's own policy and the host's `callerPolicy`, each narrowing. */
+  async policyFor(context: RequestContext): Promise<EffectivePolicy> {
+    const fromHost = this.options.callerPolicy ? await this.options.callerPolicy(context) : undefined;
+    return this.compiledPolicy([policyOfKey(context.authInfo), fromHost]);
+  }
+
+  /** The tools this caller may see, with `limit` bounded by the caller's `maxRows`. */
+  async list(context: RequestContext): Promise<readonly Tool[]> {
+    const policy = await this.policyFor(context);
+    if (policy.fingerprint === '') return this.catalog.definitions;
+    const cached = this.listings.get(policy.fingerprint);
+    if (cached) return cached;
+    const listing = this.catalog.tools.filter((tool) => policy.allows(reference(tool))).map((tool) => narrowed(tool, policy.maxRows, this.options));
+    if (this.listings.size >= MAX_CACHED_LISTINGS) this.listings.clear();
+    this.listings.set(policy.fingerprint, listing);
+    return listing;
+  }
+
+  async call(tool: ToolDefinition, args: unknown, context: RequestContext): Promise<CallToolResult> {
+    const started = performance.now();
+    const timestamp = new Date().toISOString();
+    let outcome: AuditOutcome = 'ok';
+    let errorCode: string | null = null;
+    let rowCount: number | null = null;
+    let truncated: boolean | null = null;
+    let result: CallToolResult;
+    try {
+      const policy = await this.policyFor(context);
+      if (!policy.allows(reference(tool))) throw new UnknownToolError(tool.name);
+      const parsed = parseArguments(tool, args, this.options.limits);
+      if (tool.kind === 'query' && policy.maxRows !== undefined) limitRows(tool.name, parsed, args, policy.maxRows, this.options.defaultLimit);
+      const scope = await this.scopeFor(tool, context);
+      const done = await this.executor.run(tool, parsed, scope);
+      rowCount = done.kind === 'query' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
+      truncated = done.kind === 'query' ? done.truncated : null;
+      result = toToolResult(done);
+    } catch (error) {
+      const reported = error instanceof UnknownToolError || error instanceof DeniedError ? error : toQueryError(error);
+      outcome = outcomeOf(error, reported);
+      errorCode = outcome === 'denied' ? 'denied' : reported.code;
+      if (outcome === 'error' || outcome === 'timeout') {
+        // The model gets a sanitized message; the host's log gets the cause (never the connection settings).
+        this.options.logger.warn({ tool: tool.name, code: reported.code, err: reported.cause ?? reported }, reported.message);
+      }
+      result = toErrorResult(reported.message);
+    }
+    if (this.audit) {
+      const identity = this.options.identify ? await this.identify(context) : {};
+      const event: AuditEvent = {
+        timestamp,
+        requestId: randomUUID(),
+        tool: tool.name,
+        table: tableName(tool),
+        operation: tool.kind,
+        arguments: redactArguments(tool, args, this.values),
+        caller: {
+          keyId: context.authInfo?.clientId ?? null,
+          keyName: stringOrNull(context.authInfo?.extra?.keyName),
+          subject: identity.subject ?? null,
+        },
+        client: {
+          name: context.client?.name ?? null,
+          version: context.client?.version ?? null,
+          userAgent: context.header('user-agent') ?? null,
+        },
+        model: identity.model ?? stringOrNull(context.meta?.model) ?? context.header('x-mcp-model') ?? null,
+        outcome,
+        rowCount,
+        truncated,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        errorCode,
+      };
+      try {
+        await this.audit(event);
+      } catch (error) {
+        // Fail closed: a call that cannot be recorded is not answered.
+        return toErrorResult(toQueryError(error).message);
+      }
+    }
+    return result;
+  }
+
+  private async identify(context: RequestContext): Promise<{ subject?: string; model?: string }> {
+    try {
+      return (await this.options.identify?.(context)) ?? {};
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'identify() failed; the audit event has no subject or model');
+      return {};
+    }
+  }
+
+  /** The caller's value for each scoping column of the table; a missing one denies the call. */
+  private async scopeFor(tool: ToolDefinition, context: RequestContext): Promise<ReadonlyMap<ColumnModel, unknown>> {
+    const columns = tool.table.scopeColumns;
+    if (columns.length === 0 || !this.options.scope) return new Map();
+    const values = await this.options.scope.values(context);
+    const scope = new Map<ColumnModel, unknown>();
+    for (const column of columns) {
+      const value = values[column.name];
+      if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
+        throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
+      }
+      scope.set(column, value);
+    }
+    return scope;
+  }
+}
+
+function reference(tool: ToolDefinition): { name: string; schema: string; table: string } {
+  return { name: tool.name, schema: tool.table.table.schema, table: tool.table.table.name };
+}
+
+function tableName(tool: ToolDefinition): string {
+  return `${tool.table.table.schema}.${tool.table.table.name}`;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function outcomeOf(error: unknown, reported: ConexorError): AuditOutcome {
+  if (error instanceof UnknownToolError || error instanceof DeniedError) return 'denied';
+  if (reported instanceof InvalidArgumentsError) return 'invalid';
+  if (reported.code === 'timeout') return 'timeout';
+  return 'error';
+}
+
+/** A caller's `maxRows` bounds `limit`: an explicit larger limit is refused, the default shrinks. */
+function limitRows(tool: string, parsed: Record<string, unknown>, raw: unknown, maxRows: number, defaultLimit: number): void {
+  const asked = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).limit : undefined;
+  if (typeof asked === 'number' && asked > maxRows) {
+    throw new InvalidArgumentsError(`Invalid arguments for ${tool}: limit: at most ${maxRows} rows are allowed for this caller.`);
+  }
+  parsed.limit = Math.min(typeof asked === 'number' ? asked : defaultLimit, maxRows);
+}
+
+/** A tool definition as a restricted caller sees it: `limit` bounded by its `maxRows`. */
+function narrowed(tool: ToolDefinition, maxRows: number | undefined, options: ResolvedOptions): Tool {
+  if (tool.kind !== 'query' || maxRows === undefined || maxRows >= options.maxRows) return tool.definition;
+  const input = tool.definition.inputSchema as { properties?: Record<string, Record<string, unknown>> };
+  const limit = input.properties?.limit;
+  if (!limit) return tool.definition;
+  return {
+    ...tool.definition,
+    inputSchema: {
+      ...tool.definition.inputSchema,
+      properties: { ...input.properties, limit: { ...limit, maximum: maxRows, default: Math.min(options.defaultLimit, maxRows) } },
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ExposedSchema } from '../policy/policy.js';
+import type { ToolCatalog } from '../tools/catalog.js';
+
+export const SCHEMA_RESOURCE_URI = 'conexor://schema';
+
+/** One table as the schema resource describes it: only what policy exposes, in the tools' vocabulary. */
+interface TableSummary {
+  table: string;
+  schema: string;
+  kind: string;
+  comment?: string;
+  tools: string[];
+  fields: { name: string; column?: string; type: string; nullable: boolean; values?: readonly string[]; comment?: string }[];
+  primaryKey?: string[];
+  uniqueKeys?: string[][];
+  links?: { fields: string[]; table: string; targetFields: string[] }[];
+}
+
+/**
+ * The text of the schema resource: tables, fields, keys and relations that policy exposes, so a client can orient
+ * itself without listing tools. Built once per conexor; hidden columns and excluded tables never appear.
+ */
+export function schemaDocument(exposed: ExposedSchema, catalog: ToolCatalog): string {
+  const toolsByTable = new Map<ExposedSchema['tables'][number], string[]>();
+  const fieldOf = new Map<string, string>();
+  for (const tool of catalog.tools) {
+    const names = toolsByTable.get(tool.table) ?? [];
+    names.push(tool.name);
+    toolsByTable.set(tool.table, names);
+    for (const [field, column] of tool.fieldsInOrder) fieldOf.set(`${tool.table.table.schema}.${tool.table.table.name}.${column.name}`, field);
+  }
+  const field = (schema: string, table: string, column: string) => fieldOf.get(`${schema}.${table}.${column}`) ?? column;
+  const tables = exposed.tables.map((entry): TableSummary => {
+    const { table } = entry;
+    const f = (column: string) => field(table.schema, table.name, column);
+    return {
+      table: table.name,
+      schema: table.schema,
+      kind: table.kind,
+      ...(table.comment ? { comment: table.comment } : {}),
+      tools: toolsByTable.get(entry) ?? [],
+      fields: entry.columns.map((column) => ({
+        name: f(column.name),
+        ...(f(column.name) !== column.name ? { column: column.name } : {}),
+        type: column.type,
+        nullable: column.nullable,
+        ...(column.enumValues ? { values: column.enumValues } : {}),
+        ...(column.comment ? { comment: column.comment } : {}),
+      })),
+      ...(entry.primaryKey ? { primaryKey: entry.primaryKey.map((column) => f(column.name)) } : {}),
+      ...(entry.uniqueKeys.length ? { uniqueKeys: entry.uniqueKeys.map((key) => key.map((column) => f(column.name))) } : {}),
+      ...(entry.foreignKeys.length
+        ? {
+            links: entry.foreignKeys.map((key) => ({
+              fields: key.columns.map((column) => f(column.name)),
+              table: key.target.name,
+              targetFields: key.targetColumns.map((column) => field(key.target.schema, key.target.name, column.name)),
+            })),
+          }
+        : {}),
+    };
+  });
+  return JSON.stringify({ dialect: exposed.dialect, tables });
+}
+
+/** Registers the precomputed schema document as a resource on a server. */
+export function registerSchemaResource(server: McpServer, text: string): void {
+  server.registerResource(
+    'schema',
+    SCHEMA_RESOURCE_URI,
+    {
+      title: 'Database schema',
+      description: 'Tables, fields, keys and relations the tools expose (JSON).',
+      mimeType: 'application/json',
+    },
+    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text }] }),
+  );
+}

@@ -1,0 +1,236 @@
+import type { z } from 'zod';
+import { InvalidArgumentsError } from '../errors.js';
+import type { ResolvedOptions } from '../policy/options.js';
+import type { ToolDefinition } from './catalog.js';
+import { OPERATORS_BY_TYPE, VALUE_SHAPE, expectedValue, type Operator } from './filters.js';
+
+/** One validated condition. */
+export interface Condition {
+  readonly field: string;
+  readonly op: Operator;
+  readonly value?: unknown;
+}
+
+/** A validated group of conditions. */
+export type Group = { readonly or: readonly Filter[] } | { readonly and: readonly Filter[] } | { readonly not: Filter };
+
+export type Filter = Condition | Group;
+
+const GROUP_KEYS = ['or', 'and', 'not'] as const;
+const MAX_REPORTED_ISSUES = 5;
+
+/**
+ * Validates a call's arguments against the tool's zod schema, then what a schema cannot say (which value form
+ * an operator takes, nesting depth, total conditions). Throws {@link InvalidArgumentsError} naming the argument
+ * and what is allowed.
+ */
+export function parseArguments(tool: ToolDefinition, args: unknown, limits: ResolvedOptions['limits']): Record<string, unknown> {
+  // Before zod: a hostile nesting thousands of levels deep would exhaust the stack of its recursive parse.
+  if (args && typeof args === 'object') checkRawDepth(tool, (args as Record<string, unknown>).where, limits.maxFilterDepth);
+  const parsed = tool.input.safeParse(args ?? {});
+  if (!parsed.success) throw new InvalidArgumentsError(describeIssues(tool, args, parsed.error, limits));
+  const data = parsed.data as Record<string, unknown>;
+  if (Array.isArray(data.where)) {
+    try {
+      const count = checkFilters(tool, data.where as Filter[], 'where');
+      if (count > limits.maxConditions) {
+        throw new InvalidArgumentsError(`where has ${count} conditions; at most ${limits.maxConditions} are allowed`);
+      }
+    } catch (error) {
+      if (error instanceof InvalidArgumentsError) {
+        throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${error.message.replace(/\.$/, '')}.`);
+      }
+      throw error;
+    }
+  }
+  return data;
+}
+
+/**
+ * Refuses groups nested deeper than `maxDepth` in the raw `where`, iteratively and before any recursive parse.
+ * Only the group structure is looked at; everything else is left to the schema.
+ */
+function checkRawDepth(tool: ToolDefinition, where: unknown, maxDepth: number): void {
+  if (!Array.isArray(where)) return;
+  const pending: { node: unknown; path: string; depth: number }[] = where.map((node, index) => ({ node, path: `where[${index}]`, depth: 0 }));
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { node, path, depth } = item;
+    if (!node || typeof node !== 'object' || Array.isArray(node)) continue;
+    const entry = node as Record<string, unknown>;
+    for (const key of GROUP_KEYS) {
+      if (!Object.hasOwn(entry, key)) continue;
+      const at = `${path}.${key}`;
+      if (depth + 1 > maxDepth) {
+        throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${at}: groups nest deeper than ${maxDepth} levels.`);
+      }
+      const members = entry[key];
+      if (key === 'not') pending.push({ node: members, path: at, depth: depth + 1 });
+      else if (Array.isArray(members)) members.forEach((member, index) => pending.push({ node: member, path: `${at}[${index}]`, depth: depth + 1 }));
+    }
+  }
+}
+
+function isGroup(filter: Filter): filter is Group {
+  return !('field' in filter);
+}
+
+/**
+ * Checks operator/value agreement and group form; returns the number of conditions. Depth was checked on the raw
+ * input by {@link checkRawDepth}, before zod's recursive parse.
+ */
+function checkFilters(
+  tool: ToolDefinition,
+  filters: readonly Filter[],
+  path: string,
+  /** Set for the single member of a `not` group, which `path` names without an index. */
+  single?: 'not',
+): number {
+  const label = single ? `${path}.${single}` : path;
+  let count = 0;
+  filters.forEach((filter, index) => {
+    const at = single ? label : `${path}[${index}]`;
+    if (!isGroup(filter)) {
+      checkCondition(tool, filter, at);
+      count += 1;
+      return;
+    }
+    const keys = GROUP_KEYS.filter((key) => (filter as Record<string, unknown>)[key] !== undefined);
+    if (keys.length !== 1) {
+      throw new InvalidArgumentsError(`${at}: a group has exactly one of "or", "and", "not"; a condition has "field", "op", "value".`);
+    }
+    if ('not' in filter && filter.not !== undefined) count += checkFilters(tool, [filter.not], at, 'not');
+    else if ('or' in filter && filter.or !== undefined) count += checkFilters(tool, filter.or, `${at}.or`);
+    else if ('and' in filter && filter.and !== undefined) count += checkFilters(tool, filter.and, `${at}.and`);
+  });
+  return count;
+}
+
+function checkCondition(tool: ToolDefinition, condition: Condition, at: string): void {
+  const column = tool.columnsByField.get(condition.field);
+  if (!column) throw new InvalidArgumentsError(`${at}.field: unknown field "${condition.field}".`);
+  const shape = VALUE_SHAPE[condition.op];
+  const value = condition.value;
+  const what = expectedValue(column);
+  const fail = (message: string) => {
+    throw new InvalidArgumentsError(`${at}: op "${condition.op}" on ${condition.field} ${message}.`);
+  };
+  if (shape === 'none' && value !== undefined) fail('takes no value');
+  if (shape !== 'none' && value === undefined) fail('needs a value');
+  if (shape === 'scalar' && Array.isArray(value)) fail(`takes a single value: ${what}`);
+  if (shape === 'list' && !Array.isArray(value)) fail(`takes a list of values, each ${what}`);
+  if (shape === 'pair' && !(Array.isArray(value) && value.length === 2)) fail(`takes [low, high], each ${what}`);
+  if (shape === 'text' && typeof value !== 'string') fail('takes a non-empty string');
+  if (shape === 'text' && value === '') fail('takes a non-empty string');
+  // SQLite's LIKE stops at a NUL byte, which would silently widen the match; PostgreSQL refuses NUL in text anyway.
+  if (shape === 'text' && typeof value === 'string' && value.includes('\u0000')) fail('takes a string without NUL characters');
+}
+
+/** zod issues as short sentences naming the argument path and what is allowed. */
+function describeIssues(tool: ToolDefinition, args: unknown, error: z.ZodError, limits: ResolvedOptions['limits']): string {
+  const problems: string[] = [];
+  for (const issue of error.issues) {
+    if (problems.length >= MAX_REPORTED_ISSUES) break;
+    const path = issue.path.length ? formatPath(issue.path) : 'arguments';
+    if (issue.path[0] === 'where' && issue.path.length >= 2) {
+      const at = formatPath(issue.path.slice(0, 2));
+      problems.push(diagnoseFilter(tool, valueAt(args, issue.path.slice(0, 2)), at, limits) || `${at}: ${issue.message}`);
+    } else if (issue.code === 'too_big' && issue.origin === 'string') {
+      // The value schemas word their type errors themselves, which would otherwise hide the length limit.
+      problems.push(`${path}: a string of at most ${String(issue.maximum)} characters is allowed`);
+    } else if (issue.code === 'unrecognized_keys') {
+      const allowed = issue.path.length === 0 ? Object.keys(shapeOf(tool)).join(', ') : '';
+      const keys = issue.keys.map((key) => JSON.stringify(key.slice(0, 64))).join(', ');
+      problems.push(`${path}: unknown ${issue.keys.length > 1 ? 'arguments' : 'argument'} ${keys}${allowed ? `; allowed: ${allowed}` : ''}`);
+    } else {
+      problems.push(`${path}: ${issue.message}`);
+    }
+  }
+  const unique = [...new Set(problems)];
+  return `Invalid arguments for ${tool.name}: ${unique.join('; ')}.`;
+}
+
+function shapeOf(tool: ToolDefinition): Record<string, unknown> {
+  return (tool.definition.inputSchema as { properties?: Record<string, unknown> }).properties ?? {};
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return node;
+}
+
+/** The message of the first problem the field's value schema finds in `value`, or `null` when it fits. */
+function valueProblem(tool: ToolDefinition, field: string, value: unknown): string | null {
+  const result = tool.valueSchemas.get(field)?.safeParse(value);
+  return !result || result.success ? null : (result.error.issues[0]?.message ?? 'not a valid value');
+}
+
+/**
+ * Explains why one entry of `where` (at any depth) is invalid, from the raw input; an empty string when the
+ * entry itself is valid.
+ */
+function diagnoseFilter(tool: ToolDefinition, raw: unknown, at: string, limits: ResolvedOptions['limits'], depth = 0): string {
+  const fields = [...tool.columnsByField.keys()];
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return `${at}: expected a condition {field, op, value} or a group {or: [...]}, {and: [...]}, {not: {...}}`;
+  }
+  const entry = raw as Record<string, unknown>;
+  const groupKeys = GROUP_KEYS.filter((key) => key in entry);
+  if (groupKeys.length > 0 && depth < 10) {
+    const key = groupKeys[0] as (typeof GROUP_KEYS)[number];
+    const extra = Object.keys(entry).filter((name) => name !== key);
+    if (extra.length > 0 || groupKeys.length > 1) return `${at}: a group has exactly one key: "or", "and" or "not"`;
+    const members = entry[key];
+    if (key === 'not') return diagnoseFilter(tool, members, `${at}.not`, limits, depth + 1);
+    if (!Array.isArray(members) || members.length === 0) return `${at}.${key}: expected a non-empty list of conditions`;
+    for (const [index, member] of members.entries()) {
+      const problem = diagnoseFilter(tool, member, `${at}.${key}[${index}]`, limits, depth + 1);
+      if (problem) return problem;
+    }
+    return members.length > limits.maxConditions ? `${at}.${key}: too many conditions; at most ${limits.maxConditions} are allowed` : '';
+  }
+  const unknownKeys = Object.keys(entry).filter((key) => !['field', 'op', 'value'].includes(key));
+  if (unknownKeys.length > 0) {
+    return `${at}: unknown key ${JSON.stringify(unknownKeys[0]?.slice(0, 64))}; a condition has "field", "op" and "value"`;
+  }
+  const field = entry.field;
+  const column = typeof field === 'string' ? tool.columnsByField.get(field) : undefined;
+  if (!column) {
+    const shown = typeof field === 'string' ? JSON.stringify(field.slice(0, 64)) : 'missing';
+    return `${at}.field: ${shown} is not a field; allowed: ${fields.join(', ')}`;
+  }
+  const operators = OPERATORS_BY_TYPE[column.type];
+  if (typeof entry.op !== 'string' || !operators.includes(entry.op as Operator)) {
+    const shown = typeof entry.op === 'string' ? JSON.stringify(entry.op.slice(0, 32)) : 'missing';
+    return `${at}.op: ${shown} is not allowed on ${String(field)}; allowed: ${operators.join(', ')}`;
+  }
+  const op = entry.op as Operator;
+  const shape = VALUE_SHAPE[op];
+  const what = expectedValue(column);
+  if (entry.value === null) return `${at}.value: null is not a comparison value; use op "is_null" or "is_not_null"`;
+  if (shape === 'none') return entry.value === undefined ? '' : `${at}: op "${op}" takes no value`;
+  if (entry.value === undefined) return '';
+  const values = Array.isArray(entry.value) ? (entry.value as unknown[]) : [entry.value];
+  if (Array.isArray(entry.value) && values.length > limits.maxListLength) {
+    return `${at}.value: op "${op}" takes at most ${limits.maxListLength} values`;
+  }
+  if (shape === 'text') {
+    const text = entry.value;
+    if (typeof text !== 'string' || text === '') return `${at}.value: op "${op}" takes a non-empty string`;
+    return text.length > limits.maxStringLength ? `${at}.value: a string of at most ${limits.maxStringLength} characters is allowed` : '';
+  }
+  // A condition the schema accepts is not the problem: report nothing, so a group goes on to its other members.
+  const problem = values.map((value) => valueProblem(tool, String(field), value)).find((found) => found !== null);
+  if (!problem) return '';
+  const form = shape === 'list' ? `a list of values, each ${what}` : shape === 'pair' ? `[low, high], each ${what}` : what;
+  return `${at}.value: op "${op}" on ${String(field)} takes ${form}; ${problem}`;
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { ColumnModel, TableModel } from '../introspect/model.js';
+import type { ExposedSchema, ExposedTable } from '../policy/policy.js';
+
+/** Longest tool name; Anthropic's API and most clients reject longer ones. */
+export const MAX_TOOL_NAME = 64;
+/** Property names every major client accepts. */
+const SAFE_FIELD = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `InvoiceLine`, `invoice line`, `Invoice-Line` and `ínvoice_líne` all become `invoice_line`. */
+export function snakeCase(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+function shortHash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** Cuts a name to `max` characters, keeping it unique by ending it with a hash of `identity`. */
+function fit(name: string, identity: string, max = MAX_TOOL_NAME): string {
+  if (name.length <= max) return name;
+  const hash = shortHash(identity, 6);
+  return `${name.slice(0, max - hash.length - 1).replace(/_+$/, '')}_${hash}`;
+}
+
+/** Names the model uses for one table: tool names and the field name of each visible column. */
+export interface TableNames {
+  readonly base: string;
+  readonly query: string;
+  readonly count: string;
+  /** Lookup tool name per key, in the order primary key, then unique keys. */
+  readonly lookups: readonly { readonly columns: readonly ColumnModel[]; readonly tool: string }[];
+  /** Field name per column name. */
+  readonly fields: ReadonlyMap<string, string>;
+}
+
+/**
+ * Deterministic, collision-free names for every exposed table. A table whose name already is snake_case keeps
+ * the plain form when another table folds onto it; later collisions get a short hash of the real name.
+ */
+export function assignNames(schema: ExposedSchema): Map<ExposedTable, TableNames> {
+  // Hashes leave the default schema's name out, so the same tables get the same tool names in every database they
+  // live in (app_dev, app_prod…); the NUL separator keeps a qualified identity apart from any plain name.
+  const identity = (table: TableModel) =>
+    table.schema === schema.defaultSchema ? table.name : `${table.schema}\u0000${table.name}`;
+  const rawBase = (table: TableModel) => {
+    const name = snakeCase(table.name) || `t_${shortHash(identity(table), 8)}`;
+    return table.schema === schema.defaultSchema ? name : `${snakeCase(table.schema) || 's'}_${name}`;
+  };
+  // Tables whose name is already their snake form claim plain names first.
+  const ordered = [...schema.tables].sort(
+    (a, b) => Number(snakeCase(b.table.name) === b.table.name) - Number(snakeCase(a.table.name) === a.table.name),
+  );
+  const usedBases = new Set<string>();
+  const usedTools = new Set<string>();
+  const claim = (name: string, id: string): string => {
+    let candidate = fit(name, id);
+    if (usedTools.has(candidate)) candidate = fit(`${name}_${shortHash(id, 6)}`, id);
+    usedTools.add(candidate);
+    return candidate;
+  };
+
+  const names = new Map<ExposedTable, TableNames>();
+  for (const exposed of ordered) {
+    const id = identity(exposed.table);
+    // Leave room for the longest prefix so every tool of a table shares the same base.
+    let base = fit(rawBase(exposed.table), id, MAX_TOOL_NAME - 'query_'.length);
+    if (usedBases.has(base)) base = fit(`${base}_${shortHash(id, 4)}`, id, MAX_TOOL_NAME - 'query_'.length);
+    usedBases.add(base);
+    const fields = fieldNames(exposed.columns);
+    const keys = [...(exposed.primaryKey ? [exposed.primaryKey] : []), ...exposed.uniqueKeys];
+    names.set(exposed, {
+      base,
+      query: claim(`query_${base}`, `${id}#query`),
+      count: claim(`count_${base}`, `${id}#count`),
+      lookups: keys.map((columns) => ({
+        columns,
+        tool: claim(
+          `query_${base}_by_${columns.map((column) => snakeCase(fields.get(column.name) ?? column.name) || 'key').join('_and_')}`,
+          `${id}#by:${JSON.stringify(columns.map((column) => column.name))}`,
+        ),
+      })),
+      fields,
+    });
+  }
+  return names;
+}
+
+/** Column names are kept as field names when clients accept them; others get their snake_case form. */
+function fieldNames(columns: readonly ColumnModel[]): Map<string, string> {
+  const fields = new Map<string, string>();
+  const used = new Set<string>();
+  for (const column of columns) if (SAFE_FIELD.test(column.name)) used.add(column.name);
+  for (const column of columns) {
+    if (SAFE_FIELD.test(column.name)) {
+      fields.set(column.name, column.name);
+      continue;
+    }
+    let field = fit(snakeCase(column.name) || 'column', column.name);
+    if (used.has(field)) field = fit(`${field}_${shortHash(column.name, 4)}`, column.name);
+    used.add(field);
+    fields.set(column.name, field);
+  }
+  return fields;
+}

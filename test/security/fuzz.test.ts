@@ -1,0 +1,1053 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConexor, type ColumnModel, type Conexor, type Dialect, type NormalizedType } from '../../src/index.js';
+import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { snapshot, type Snapshot } from '../support/snapshot.js';
+import { connectClient, textOf } from '../support/mcp.js';
+
+/**
+ * Property-based fuzzing of every generated tool through a real MCP client, on every dialect.
+ *
+ * For each tool, fast-check generates arguments from (a) arbitrary JSON, (b) structure-aware mutations of valid
+ * arguments (hostile values, names and shapes) and (c) valid arguments built from the documented grammar. Every
+ * call must resolve in time with either a validation error, a sanitized database message, or a result whose rows
+ * hold only the table's visible fields. After each property run the schema and every row of every table must be
+ * unchanged, and a normal call must still answer.
+ *
+ * Reproduce a failure with the seed printed by fast-check, or rerun a dialect with CONEXOR_FUZZ_SEED=<seed>;
+ * CONEXOR_FUZZ_SCALE=<n> multiplies the number of runs.
+ */
+
+const BASE_SEEDS: Record<Dialect, number> = { sqlite: 0x5eed_0001, postgresql: 0x5eed_0002, mysql: 0x5eed_0003 };
+const SEED_OVERRIDE = process.env.CONEXOR_FUZZ_SEED ? Number(process.env.CONEXOR_FUZZ_SEED) : undefined;
+/** Runs per tool and property; CONEXOR_FUZZ_SCALE=10 fuzzes ten times longer (the default keeps the file well under 90 s). */
+const SCALE = Math.max(1, Number(process.env.CONEXOR_FUZZ_SCALE ?? 1) || 1);
+const RUNS = { json: 30 * SCALE, mutation: 40 * SCALE, valid: 30 * SCALE } as const;
+const CALL_TIMEOUT_MS = 10_000;
+const MAX_ROWS = 100;
+const DEFAULT_LIMIT = 25;
+const MAX_LIST = 100;
+const MAX_STRING = 1000;
+
+/** A value that must never leave the database: it sits in a column conexor hides as secret-looking. */
+const CANARY = 'CANARY-5f1e-secret-do-not-leak';
+
+const HOSTILE_TABLE_CANDIDATES = ['t.x as y"; DROP TABLE victim; --', 'select; drop table victim'];
+// Knex's SQLite CHECK for an enum does not escape quotes, so the values stay quote-free.
+const ENUM_VALUES = ['sad', 'ok', 'on hold, maybe'] as const;
+
+/** Column names of the hostile table: a dot, an alias, a placeholder, a reserved word. */
+const HOSTILE_COLUMNS = { id: 'id', dotted: 'a.b', alias: 'x" as "y', question: 'what?', reserved: 'order' } as const;
+
+/** Text an error may not contain once JSON-quoted (echoed) input is removed: SQL, stack frames, object dumps. */
+const LEAKS = [/select /i, /insert /i, /drop /i, /delete /i, /update /i, / from "/i, / from `/i, /\n\s+at /, /\bat .+:\d+:\d+/, /\[object Object\]/, /undefined/, /\bknex\b/i];
+
+/**
+ * Sanitized database failures (src/execute/errors.ts) a fuzzed call may end in: a value the column's type cannot
+ * hold, or the time limit. The generic "could not run the query" is not among them: with identifiers taken from the
+ * schema and values bound, it would mean input changed the SQL (a syntax error) or conexor crashed (a TypeError
+ * is reported the same way).
+ */
+const DB_MESSAGES = [
+  /^A filter value is not valid for its column's type \(database code [\w-]+\)\.$/,
+  /^The query exceeded the statement time limit and was stopped by the database\./,
+];
+/** JavaScript exceptions in the host's log: conexor itself failed, whatever the model was told. */
+const CRASHES = /"type":"(TypeError|RangeError|ReferenceError|SyntaxError|InternalError)"/;
+
+const OPS_BY_TYPE: Record<NormalizedType, readonly string[]> = (() => {
+  const nullTests = ['is_null', 'is_not_null'];
+  const comparable = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'between', ...nullTests];
+  const equality = ['eq', 'neq', 'in', 'not_in', ...nullTests];
+  return {
+    string: [...comparable, 'contains', 'starts_with', 'ends_with'],
+    integer: comparable,
+    number: comparable,
+    decimal: comparable,
+    date: comparable,
+    datetime: comparable,
+    time: comparable,
+    uuid: equality,
+    enum: equality,
+    boolean: ['eq', 'neq', ...nullTests],
+    json: nullTests,
+    binary: nullTests,
+    array: nullTests,
+    unknown: nullTests,
+  };
+})();
+const ALL_OPS = [...new Set(Object.values(OPS_BY_TYPE).flat())];
+const SHAPE: Record<string, 'scalar' | 'list' | 'pair' | 'none' | 'text'> = {
+  eq: 'scalar',
+  neq: 'scalar',
+  gt: 'scalar',
+  gte: 'scalar',
+  lt: 'scalar',
+  lte: 'scalar',
+  in: 'list',
+  not_in: 'list',
+  between: 'pair',
+  is_null: 'none',
+  is_not_null: 'none',
+  contains: 'text',
+  starts_with: 'text',
+  ends_with: 'text',
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hostile building blocks
+
+const SQL_STRINGS = [
+  "' OR '1'='1",
+  "' OR 1=1 --",
+  '" OR ""="',
+  "'; DROP TABLE victim; --",
+  'COMMIT; DROP TABLE victim;',
+  'SELECT 1--1;DROP TABLE victim',
+  "1' UNION SELECT name FROM victim --",
+  'WITH x AS (DELETE FROM victim RETURNING *) SELECT 1',
+  "/*!50000 DROP TABLE victim */",
+  "EXEC('DELETE FROM victim')",
+  "'; SELECT pg_sleep(5); --",
+  "1 AND SLEEP(5)",
+  '`; DROP TABLE victim; --',
+  '\\',
+  "\\'",
+  '\\x27',
+  '%27',
+  '\u0000',
+  "a\u0000'; DROP TABLE victim; --",
+  '\u02bc OR 1=1 --',
+  '\uff07 OR 1=1 --',
+  '%',
+  '_',
+  '!',
+  '%_!%',
+  '?',
+  '??',
+  '$1',
+  ':name',
+  '\r\n',
+  '\u202e',
+  '\ud800',
+  '🎉',
+  'Cafe\u0301',
+  'x'.repeat(MAX_STRING),
+  'x'.repeat(MAX_STRING + 1),
+];
+const NAN_LIKE = ['NaN', 'Infinity', '-Infinity', '1e309', '-1e309', '0x10', '1_000', '', ' ', '١٢٣', '1,5', '+1', '01', '1e3', 'null', 'true', 'undefined'];
+const JUNK_DATES = [
+  '2024-02-30',
+  '2023-02-29',
+  '2024-13-01',
+  '2024-00-10',
+  '0000-01-01',
+  '0001-01-01',
+  '9999-12-31T23:59:59.999999999Z',
+  '2024-01-01T24:00',
+  '2024-01-01T23:60',
+  '2024-01-01T23:59:60',
+  '2024-01-01 00:00:00+25:00',
+  '2024-01-01T00:00:00+99:99',
+  '2024-01-01T00:00-0000',
+  '2024-1-1',
+  ' 2024-01-01',
+  '2024-01-01 ',
+  '2024-01-01\u0000',
+  '2024-01-01T00:00:00Z; DROP TABLE victim',
+  '+275760-09-13',
+  '-000001-01-01',
+  '99999-01-01',
+  '24:00',
+  '23:59:59.9999999999',
+  '99:99',
+  '12:00 PM',
+  '00:00:00Z',
+  '2024-01-01T12:00:00.000+14:00',
+  '2024-01-01T12:00:00.000-12:00',
+];
+const INTEGER_EDGES = [
+  0,
+  -1,
+  127,
+  128,
+  -129,
+  255,
+  256,
+  32767,
+  32768,
+  -32768,
+  -32769,
+  2 ** 31 - 1,
+  2 ** 31,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  2 ** 32,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53),
+  2 ** 63,
+  -(2 ** 63),
+  2 ** 64,
+  1e308,
+  -1e308,
+  5e-324,
+  0.1,
+  1.5,
+  -0.5,
+];
+const OBJECT_VALUES: unknown[] = [
+  {},
+  { $ne: 1 },
+  { raw: 'DROP TABLE victim' },
+  { sql: 'DROP TABLE victim', bindings: [] },
+  { toString: 'x' },
+  { valueOf: 1 },
+  { __proto__: { polluted: true } },
+  { constructor: { prototype: { polluted: true } } },
+  { field: 'id', op: 'eq', value: 1 },
+];
+const HOSTILE_NAMES = [
+  '',
+  ' ',
+  '*',
+  'id as x',
+  'id AS "x"',
+  'id" as "x',
+  'victim.name',
+  'a.b.c',
+  'id; DROP TABLE victim',
+  'id asc; drop table victim',
+  'id`',
+  'id"',
+  "id'",
+  'ID',
+  'Id ',
+  ' id',
+  '(SELECT 1)',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'password_hash',
+  'x'.repeat(200),
+  'id\u0000',
+  'ｉｄ',
+];
+const HOSTILE_OPS = ['like', 'ilike', 'LIKE', 'regexp', 'raw', '=', '<>', 'EQ', ' eq', 'eq ', 'eq; DROP TABLE victim', 'IS NULL', '__proto__', 'constructor', 'and', 'or', 'not'];
+const HOSTILE_DIRECTIONS = ['ASC', 'DESC', ' asc', 'desc ', 'asc nulls first', 'desc; DROP TABLE victim', 'random()', '', 'up', 'down', '1'];
+const EXTRA_KEYS = ['sql', 'raw', 'table', 'from', 'select', 'group_by', 'having', 'join', '__proto__', 'constructor', 'where ', 'WHERE', 'limit', 'offset', 'where'];
+
+const hostileString: fc.Arbitrary<string> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...SQL_STRINGS) },
+  { weight: 2, arbitrary: fc.constantFrom(...NAN_LIKE) },
+  { weight: 3, arbitrary: fc.constantFrom(...JUNK_DATES) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom("'", '"', '\\', '`', ';', '-', '/', '*', '%', '_', '\u0000', ' ', 'a', '?'), maxLength: 30 }) },
+  { weight: 1, arbitrary: fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String) },
+);
+const hostileNumber: fc.Arbitrary<number> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...INTEGER_EDGES) },
+  { weight: 2, arbitrary: fc.integer() },
+  { weight: 2, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+  { weight: 1, arbitrary: fc.maxSafeInteger() },
+);
+const hostileScalar: fc.Arbitrary<unknown> = fc.oneof(hostileString, hostileNumber, fc.boolean(), fc.constant(null));
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: hostileScalar },
+  { weight: 2, arbitrary: fc.array(hostileScalar, { maxLength: 4 }) },
+  { weight: 1, arbitrary: fc.constantFrom(...OBJECT_VALUES) },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  { weight: 1, arbitrary: fc.array(fc.array(hostileScalar, { maxLength: 2 }), { maxLength: 2 }) },
+);
+
+/** What a real wire would deliver: the SDK's in-memory transport passes objects by reference. */
+function asJson<T>(value: T): T {
+  const text = JSON.stringify(value);
+  return (text === undefined ? null : JSON.parse(text)) as T;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Schema under test
+
+interface FieldInfo {
+  readonly field: string;
+  readonly column: ColumnModel;
+}
+interface TableInfo {
+  readonly name: string;
+  readonly fields: readonly FieldInfo[];
+}
+interface ToolInfo {
+  readonly name: string;
+  readonly kind: 'query' | 'lookup' | 'count';
+  readonly table: TableInfo;
+  readonly keyFields: readonly FieldInfo[];
+  readonly definition: Tool;
+}
+
+const q = (dialect: Dialect, name: string) => (dialect === 'mysql' ? `\`${name.replace(/`/g, '``')}\`` : `"${name.replace(/"/g, '""')}"`);
+/** A statement without bindings; PostgreSQL's Knex client would read every `?` as a placeholder. */
+const exec = (db: TestDatabase, sql: string) => db.knex.raw(db.dialect === 'postgresql' ? sql.replace(/\?/g, '\\?') : sql);
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+async function createSchema(db: TestDatabase): Promise<string> {
+  const { knex, dialect } = db;
+  await knex.schema.createTable('all_types', (t) => {
+    t.increments('id');
+    t.integer('n_int');
+    t.smallint('n_small');
+    t.bigInteger('n_big');
+    // Knex makes a SQLite decimal a float; the declared type is what conexor reads as decimal.
+    if (dialect === 'sqlite') t.specificType('n_dec', 'decimal(12,3)');
+    else t.decimal('n_dec', 12, 3);
+    t.float('n_float');
+    t.double('n_double');
+    t.text('s_text');
+    t.string('s_varchar', 64).unique();
+    t.boolean('b_bool');
+    t.date('d_date');
+    t.datetime('d_datetime', { useTz: false });
+    t.timestamp('d_instant', { useTz: true }).nullable();
+    t.time('d_time');
+    t.uuid('u_uuid');
+    if (dialect === 'postgresql') t.enu('e_enum', [...ENUM_VALUES], { useNative: true, enumName: 'fuzz_mood' });
+    else t.enu('e_enum', [...ENUM_VALUES]);
+    t.json('j_json');
+    t.binary('bin');
+    t.string('password_hash', 100);
+  });
+  const base = {
+    d_datetime: '2024-05-01 13:45:00',
+    d_instant: '2024-05-01 13:45:00',
+    d_time: '13:45:00',
+  };
+  await knex('all_types').insert([
+    {
+      ...base,
+      n_int: 2 ** 31 - 1,
+      n_small: 32767,
+      n_big: '9223372036854775807',
+      n_dec: '123456789.123',
+      n_float: 1.5,
+      n_double: 1e300,
+      s_text: `it's "quoted" \\ back; DROP TABLE victim; --`,
+      s_varchar: 'alpha',
+      b_bool: true,
+      d_date: '2024-02-29',
+      u_uuid: '123e4567-e89b-12d3-a456-426614174000',
+      e_enum: ENUM_VALUES[0],
+      j_json: JSON.stringify({ a: 1, sql: "'; DROP TABLE victim; --" }),
+      bin: Buffer.from([0, 1, 2, 39, 92, 255]),
+      password_hash: CANARY,
+    },
+    {
+      ...base,
+      n_int: -(2 ** 31),
+      n_small: -32768,
+      n_big: '-9223372036854775808',
+      n_dec: '-999999999.999',
+      n_float: -1.5,
+      n_double: -1e300,
+      s_text: "O'Brien",
+      s_varchar: "beta'; --",
+      b_bool: false,
+      d_date: '1970-01-01',
+      d_datetime: '1999-12-31 23:59:59',
+      u_uuid: '00000000-0000-0000-0000-000000000000',
+      e_enum: ENUM_VALUES[2],
+      j_json: JSON.stringify([1, 'two', null]),
+      bin: Buffer.alloc(0),
+      password_hash: CANARY,
+    },
+    {
+      ...base,
+      n_int: 0,
+      n_small: 0,
+      n_big: '0',
+      n_dec: '0.000',
+      n_float: 0,
+      n_double: 0,
+      s_text: '🎉 שלום Cafe\u0301 100% under_score',
+      s_varchar: 'gamma',
+      b_bool: true,
+      d_date: '2000-01-01',
+      u_uuid: 'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      e_enum: ENUM_VALUES[1],
+      j_json: JSON.stringify('text'),
+      bin: Buffer.from('binary'),
+      password_hash: CANARY,
+    },
+    { password_hash: CANARY },
+  ]);
+
+  await knex.schema.createTable('composite', (t) => {
+    t.integer('k_int').notNullable();
+    t.string('k_text', 40).notNullable();
+    t.string('val', 40);
+    t.primary(['k_int', 'k_text']);
+    t.unique(['val', 'k_int']);
+  });
+  await knex('composite').insert([
+    { k_int: 1, k_text: 'a', val: 'one' },
+    { k_int: 1, k_text: "b'; DROP TABLE victim; --", val: 'two' },
+    { k_int: -5, k_text: '', val: null },
+  ]);
+
+  let hostile: string | undefined;
+  for (const name of HOSTILE_TABLE_CANDIDATES) {
+    try {
+      const c = (column: string) => q(dialect, column);
+      await exec(
+        db,
+        `CREATE TABLE ${q(dialect, name)} (${c(HOSTILE_COLUMNS.id)} INTEGER PRIMARY KEY, ${c(HOSTILE_COLUMNS.dotted)} VARCHAR(50) UNIQUE, ` +
+          `${c(HOSTILE_COLUMNS.alias)} VARCHAR(50), ${c(HOSTILE_COLUMNS.question)} INTEGER, ${c(HOSTILE_COLUMNS.reserved)} VARCHAR(50))`,
+      );
+      await exec(
+        db,
+        `INSERT INTO ${q(dialect, name)} (${Object.values(HOSTILE_COLUMNS).map(c).join(', ')}) VALUES ` +
+          `(1, ${literal('x.y')}, ${literal('" as "')}, 7, ${literal('asc')}), (2, ${literal('p?q')}, NULL, NULL, ${literal('desc; drop')})`,
+      );
+      hostile = name;
+      break;
+    } catch {
+      // The next candidate is tried; the dialect refuses this name.
+    }
+  }
+  if (!hostile) throw new Error(`${dialect} accepts none of the hostile table names`);
+
+  await knex.schema.createTable('victim', (t) => {
+    t.increments('id');
+    t.string('name', 200);
+  });
+  await knex('victim').insert([{ name: 'alice' }, { name: 'bob' }, { name: "Robert'); DROP TABLE students;--" }]);
+  return hostile;
+}
+
+
+
+/** `InvoiceLine` → `invoice_line`, as docs/tools.md names tools. */
+function snake(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+function resolveRef(root: Record<string, unknown>, node: unknown): Record<string, unknown> {
+  const ref = (node as { $ref?: unknown } | undefined)?.$ref;
+  if (typeof ref !== 'string') return (node ?? {}) as Record<string, unknown>;
+  const defs = (root.$defs ?? {}) as Record<string, unknown>;
+  return resolveRef(root, defs[ref.replace('#/$defs/', '')]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Valid values, from the documented grammar
+
+function integerBounds(dialect: Dialect, nativeType: string): [number, number] {
+  if (dialect === 'sqlite') return [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+  const native = nativeType.toLowerCase();
+  const unsigned = native.includes('unsigned');
+  const bits = /^(tinyint)/.test(native) ? 8 : /^(smallint|int2)/.test(native) ? 16 : /^mediumint/.test(native) ? 24 : /^(bigint|int8|bigserial)/.test(native) ? 64 : 32;
+  const clamp = (value: number) => Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, value));
+  return unsigned ? [0, clamp(2 ** bits - 1)] : [clamp(-(2 ** (bits - 1))), clamp(2 ** (bits - 1) - 1)];
+}
+
+const pad = (value: number, length = 2) => String(value).padStart(length, '0');
+const isoDate = (date: Date) => `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+const dateArb = fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true });
+const timeArb = fc
+  .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.option(fc.integer({ min: 0, max: 59 })), fc.option(fc.integer({ min: 0, max: 999 })))
+  .map(([h, m, s, ms]) => `${pad(h)}:${pad(m)}${s === null ? '' : `:${pad(s)}${ms === null ? '' : `.${pad(ms, 3)}`}`}`);
+const zoneArb = fc.constantFrom('', '', 'Z', '+02:00', '-05:30', '+0000');
+const dateTimeArb = fc
+  .tuple(dateArb, fc.option(timeArb), zoneArb, fc.constantFrom('T', ' '))
+  .map(([date, time, zone, sep]) => (time === null ? isoDate(date) : `${isoDate(date)}${sep}${time}${zone}`));
+
+function textArb(dialect: Dialect, minLength = 0): fc.Arbitrary<string> {
+  const text = fc.oneof(
+    fc.string({ minLength, maxLength: 20 }),
+    fc.string({ unit: 'grapheme', minLength, maxLength: 12 }),
+    fc.constantFrom(...SQL_STRINGS.filter((value) => value.length >= minLength && value.length <= MAX_STRING)),
+    fc.constantFrom('alpha', 'beta', 'gamma', 'one', 'x.y', "O'Brien", 'alice', 'a'),
+  );
+  // PostgreSQL text cannot hold NUL: a documented database error, not a valid value there.
+  return dialect === 'postgresql' ? text.filter((value) => !value.includes('\u0000')) : text;
+}
+
+function validValue(dialect: Dialect, column: ColumnModel): fc.Arbitrary<unknown> {
+  switch (column.type) {
+    case 'integer': {
+      const [min, max] = integerBounds(dialect, column.nativeType);
+      return fc.oneof(fc.integer({ min: Math.max(min, -1000), max: Math.min(max, 1000) }), fc.constantFrom(min, max, 0, 1, 2, 7), fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) }));
+    }
+    case 'number':
+    case 'decimal':
+      return fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0, 1.5, -1.5, 0.1), fc.integer({ min: -1000, max: 1000 }));
+    case 'boolean':
+      return fc.boolean();
+    case 'uuid':
+      return fc.oneof(fc.uuid(), fc.constantFrom('123e4567-e89b-12d3-a456-426614174000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF'));
+    case 'date':
+      return dateArb.map(isoDate);
+    case 'datetime':
+      // MySQL TIMESTAMP holds 1970..2038; comparisons outside stay valid but the interesting ones are inside.
+      return dialect === 'mysql' && column.nativeType.startsWith('timestamp') ? dateTimeArb.filter((text) => /^(19[7-9]\d|20[0-2]\d)/.test(text)) : dateTimeArb;
+    case 'time':
+      return timeArb;
+    case 'enum':
+      return fc.constantFrom(...(column.enumValues ?? ['']));
+    case 'string':
+      return textArb(dialect);
+    default:
+      return fc.constant(undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
+  const seed = SEED_OVERRIDE ?? BASE_SEEDS[dialect];
+  let db: TestDatabase;
+  let conexor: Conexor;
+  let client: Client;
+  let before: Snapshot;
+  let tools: ToolInfo[] = [];
+  let hostileTable = '';
+  let calls = 0;
+  const outcomes = { ok: 0, invalid: 0, database: 0 };
+  const databaseErrors = new Map<string, { count: number; example: string }>();
+  const logs: string[] = [];
+  const rowCounts = new Map<string, number>();
+  const refusedValid: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect, 'cx_fuzz');
+    hostileTable = await createSchema(db);
+    conexor = await createConexor(db.knex, {
+      maxRows: MAX_ROWS,
+      defaultLimit: DEFAULT_LIMIT,
+      logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
+    });
+    client = await connectClient(conexor.createServer());
+    before = await snapshot(db);
+    tools = describeTools([...conexor.tools]);
+    for (const table of conexor.exposed.tables) {
+      const rows = (await exec(db, `SELECT COUNT(*) AS n FROM ${q(dialect, table.table.name)}`)) as unknown;
+      const list = Array.isArray(rows) ? (Array.isArray(rows[0]) ? rows[0] : rows) : (rows as { rows: unknown[] }).rows;
+      rowCounts.set(table.table.name, Number((list[0] as { n: unknown }).n));
+    }
+    console.log(`[fuzz ${dialect}] seed=${seed} tools=${tools.length} hostile table=${JSON.stringify(hostileTable)}`);
+  });
+
+  afterAll(async () => {
+    const errors = [...databaseErrors].map(([message, { count, example }]) => `${count}× ${message} e.g. ${example}`);
+    console.log(
+      `[fuzz ${dialect}] seed=${seed} calls=${calls} ok=${outcomes.ok} invalid=${outcomes.invalid} database=${outcomes.database}` +
+        (errors.length ? `\n  database errors:\n  ${errors.join('\n  ')}` : '') +
+        (refusedValid.length ? `\n  valid arguments the database refused:\n  ${refusedValid.join('\n  ')}` : ''),
+    );
+    await client?.close();
+    await db?.destroy();
+  });
+
+  /** Pairs each listed tool with its table and fields: field names come from the listing, types from `exposed`. */
+  function describeTools(listed: Tool[]): ToolInfo[] {
+    const tables = conexor.exposed.tables.map((exposed) => {
+      const base = snake(exposed.table.name);
+      const query = listed.find((tool) => tool.name === `query_${base}`);
+      if (!query) throw new Error(`no query tool for ${exposed.table.name}`);
+      const schema = query.inputSchema as Record<string, unknown>;
+      const columnsProperty = resolveRef(schema, (schema.properties as Record<string, unknown>).columns);
+      const names = resolveRef(schema, columnsProperty.items).enum as string[];
+      expect(names.length).toBe(exposed.columns.length);
+      const fields = names.map((field, index) => ({ field, column: exposed.columns[index] as ColumnModel }));
+      return { base, info: { name: exposed.table.name, fields } as TableInfo };
+    });
+    const result: ToolInfo[] = [];
+    for (const tool of listed) {
+      const owner = tables
+        .filter(({ base }) => tool.name === `query_${base}` || tool.name === `count_${base}` || tool.name.startsWith(`query_${base}_by_`))
+        .sort((a, b) => b.base.length - a.base.length)[0];
+      if (!owner) throw new Error(`tool ${tool.name} belongs to no table`);
+      const kind = tool.name.startsWith('count_') ? 'count' : tool.name === `query_${owner.base}` ? 'query' : 'lookup';
+      const keyNames = kind === 'lookup' ? Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>) : [];
+      const keyFields = keyNames.map((name) => {
+        const found = owner.info.fields.find((field) => field.field === name);
+        if (!found) throw new Error(`${tool.name}: key ${name} is not a field`);
+        return found;
+      });
+      result.push({ name: tool.name, kind, table: owner.info, keyFields, definition: tool });
+    }
+    return result;
+  }
+
+  it('generates the expected tools, hiding the secret column and keeping hostile names out of tool names', async () => {
+    const names = tools.map((tool) => tool.name).sort();
+    const hostileBase = snake(hostileTable);
+    expect(names).toEqual(
+      [
+        'query_all_types',
+        'query_all_types_by_id',
+        'query_all_types_by_s_varchar',
+        'count_all_types',
+        'query_composite',
+        'query_composite_by_k_int_and_k_text',
+        'query_composite_by_val_and_k_int',
+        'count_composite',
+        `query_${hostileBase}`,
+        `query_${hostileBase}_by_id`,
+        `query_${hostileBase}_by_a_b`,
+        `count_${hostileBase}`,
+        'query_victim',
+        'query_victim_by_id',
+        'count_victim',
+      ].sort(),
+    );
+    for (const name of names) expect(name).toMatch(/^[a-z0-9_]{1,64}$/);
+    const allTypes = tools.find((tool) => tool.name === 'query_all_types');
+    expect(allTypes?.table.fields.map((field) => field.field)).not.toContain('password_hash');
+    expect(allTypes?.table.fields.length).toBe(18);
+    const hostile = tools.find((tool) => tool.name === `query_${hostileBase}`);
+    expect(hostile?.table.fields.map((field) => field.field)).toEqual(['id', 'a.b', 'x_as_y', 'what', 'order']);
+    // Every column type the brief names is present, so every value path is fuzzed.
+    const types = new Set(allTypes?.table.fields.map((field) => field.column.type));
+    for (const type of ['integer', 'decimal', 'number', 'string', 'date', 'datetime', 'time', 'json', 'binary'] as const) expect(types).toContain(type);
+  });
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Calls and checks
+
+  async function invoke(name: string, args: unknown): Promise<CallToolResult> {
+    calls += 1;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name} did not answer within ${CALL_TIMEOUT_MS} ms: ${show(args)}`)), CALL_TIMEOUT_MS);
+    });
+    try {
+      const request = client.callTool({ name, arguments: args as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS * 2 });
+      return (await Promise.race([request, deadline])) as CallToolResult;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function assertClean(text: string, context: string): void {
+    const unquoted = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    for (const leak of LEAKS) expect(unquoted, `${context}: error text leaks ${String(leak)}: ${text.slice(0, 400)}`).not.toMatch(leak);
+    expect(text.length, context).toBeLessThan(3_000);
+    expect(text, context).not.toContain(CANARY);
+  }
+
+  /** Calls a tool and checks the result: a clean refusal, a sanitized data error, or visible fields only. */
+  async function check(tool: ToolInfo, args: unknown): Promise<CallToolResult> {
+    const context = `${tool.name} ${show(args)}`;
+    const result = await invoke(tool.name, args);
+    const text = textOf(result);
+    expect(JSON.stringify(result), context).not.toContain(CANARY);
+    if (result.isError) {
+      assertClean(text, context);
+      if (text.startsWith(`Invalid arguments for ${tool.name}: `)) {
+        outcomes.invalid += 1;
+      } else {
+        outcomes.database += 1;
+        expect(DB_MESSAGES.some((pattern) => pattern.test(text)), `${context}: unexpected database failure: ${text}`).toBe(true);
+        const entry = databaseErrors.get(text) ?? { count: 0, example: context.slice(0, 300) };
+        entry.count += 1;
+        databaseErrors.set(text, entry);
+      }
+      return result;
+    }
+    outcomes.ok += 1;
+    const visible = new Set(tool.table.fields.map((field) => field.field));
+    const total = rowCounts.get(tool.table.name) ?? Number.POSITIVE_INFINITY;
+    const content = result.structuredContent as Record<string, unknown> | undefined;
+    expect(content, context).toBeDefined();
+    const checkRow = (row: unknown) => {
+      expect(row && typeof row === 'object' && !Array.isArray(row), context).toBe(true);
+      for (const key of Object.keys(row as object)) expect(visible.has(key), `${context}: row has field ${key}`).toBe(true);
+    };
+    if (tool.kind === 'query') {
+      const rows = content?.rows as unknown[];
+      expect(Array.isArray(rows), context).toBe(true);
+      rows.forEach(checkRow);
+      const raw = (args ?? {}) as Record<string, unknown>;
+      const limit = typeof raw.limit === 'number' ? raw.limit : DEFAULT_LIMIT;
+      expect(rows.length, context).toBeLessThanOrEqual(Math.min(limit, total));
+      expect(typeof content?.truncated, context).toBe('boolean');
+      if (Array.isArray(raw.columns)) {
+        for (const row of rows) expect(Object.keys(row as object).sort(), context).toEqual([...new Set(raw.columns as string[])].sort());
+      }
+    } else if (tool.kind === 'lookup') {
+      const row = content?.row;
+      if (row !== null) {
+        checkRow(row);
+        const raw = args as Record<string, unknown>;
+        for (const { field, column } of tool.keyFields) {
+          if (column.type === 'integer') expect((row as Record<string, unknown>)[field], context).toBe(raw[field]);
+        }
+      }
+    } else {
+      const count = content?.count;
+      expect(Number.isInteger(count), context).toBe(true);
+      expect(count as number, context).toBeGreaterThanOrEqual(0);
+      expect(count as number, context).toBeLessThanOrEqual(total);
+    }
+    return result;
+  }
+
+  /** Schema and every row unchanged, and the server still answers a normal call. */
+  async function expectIntact(context: string): Promise<void> {
+    const after = await snapshot(db);
+    expect(after.tables, context).toEqual(before.tables);
+    expect(after.columns, context).toEqual(before.columns);
+    expect(after.checksum, context).toBe(before.checksum);
+    const counted = await invoke('count_victim', {});
+    expect(counted.structuredContent, `${context}: count_victim`).toEqual({ count: 3 });
+    const found = await invoke('query_victim', { where: [{ field: 'name', op: 'eq', value: 'alice' }], columns: ['name'] });
+    expect(found.structuredContent, `${context}: query_victim`).toEqual({ rows: [{ name: 'alice' }], truncated: false });
+  }
+
+  /** Runs one property over a tool with a seed derived from the dialect's, then checks the database is intact. */
+  async function fuzz(
+    tool: ToolInfo,
+    label: string,
+    args: fc.Arbitrary<unknown>,
+    numRuns: number,
+    also?: (result: CallToolResult, args: unknown) => Promise<void> | void,
+  ): Promise<void> {
+    const runSeed = (seed ^ hashOf(`${tool.name}:${label}`)) | 0;
+    await fc.assert(
+      fc.asyncProperty(args.map(asJson), async (generated) => {
+        const result = await check(tool, generated);
+        await also?.(result, generated);
+      }),
+      { seed: runSeed, numRuns, endOnFailure: true },
+    );
+    await expectIntact(`${tool.name} after ${label} (seed ${runSeed})`);
+    const crash = logs.find((line) => CRASHES.test(line));
+    expect(crash, `${tool.name} after ${label} (seed ${runSeed}): conexor threw`).toBeUndefined();
+  }
+
+  /** The count tool, given the same `where`, agrees with a query that returned every matching row from its offset. */
+  async function expectCountAgrees(tool: ToolInfo, args: Record<string, unknown>, result: CallToolResult): Promise<void> {
+    const { rows, truncated } = result.structuredContent as { rows: unknown[]; truncated: boolean };
+    const offset = typeof args.offset === 'number' ? args.offset : 0;
+    if (truncated || (rows.length === 0 && offset > 0)) return;
+    const countTool = tools.find((candidate) => candidate.kind === 'count' && candidate.table === tool.table) as ToolInfo;
+    const counted = await check(countTool, args.where === undefined ? {} : { where: args.where });
+    expect(counted.isError, `${countTool.name} ${show(args.where)}: ${textOf(counted)}`).toBeFalsy();
+    expect((counted.structuredContent as { count: number }).count, `${tool.name} ${show(args)}`).toBe(offset + rows.length);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Argument generators
+
+  function argumentNames(tool: ToolInfo): string[] {
+    return Object.keys((tool.definition.inputSchema.properties ?? {}) as Record<string, unknown>);
+  }
+
+  /** (a) Arbitrary JSON, under the tool's real argument names and under random ones. */
+  function arbitraryJson(tool: ToolInfo): fc.Arbitrary<unknown> {
+    const names = argumentNames(tool);
+    const json = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.anything({ maxDepth: 3 }).map(asJson), fc.object({ maxDepth: 2 }));
+    return fc.oneof(
+      fc.record(Object.fromEntries(names.map((name) => [name, json])), { requiredKeys: [] }),
+      fc.tuple(fc.constantFrom(...names), json).map(([name, value]) => ({ [name]: value })),
+      fc.object({ maxDepth: 3 }),
+      fc.dictionary(fc.oneof(fc.constantFrom(...names, ...EXTRA_KEYS), fc.string()), json, { maxKeys: 4 }),
+    );
+  }
+
+  const fieldsOf = (tool: ToolInfo) => tool.table.fields;
+  const columnOf = (tool: ToolInfo, field: unknown) => fieldsOf(tool).find((candidate) => candidate.field === field)?.column;
+  const withKey = (object: Record<string, unknown>, key: string, value: unknown) =>
+    Object.defineProperty({ ...object }, key, { value, enumerable: true, configurable: true, writable: true });
+
+  /** A value of the right JSON shape for an operator on a column. */
+  function valueForOp(column: ColumnModel, op: string): fc.Arbitrary<unknown> {
+    const value = validValue(dialect, column);
+    switch (SHAPE[op]) {
+      case 'none':
+        return fc.constant(undefined);
+      case 'list':
+        return fc.array(value, { minLength: 1, maxLength: 6 });
+      case 'pair':
+        return fc.tuple(value, value);
+      case 'text':
+        return textArb(dialect, 1);
+      default:
+        return value;
+    }
+  }
+
+  /** A condition of the documented grammar: a visible field, an operator allowed on its type, a typed value. */
+  function validCondition(tool: ToolInfo): fc.Arbitrary<Record<string, unknown>> {
+    return fc.constantFrom(...fieldsOf(tool)).chain(({ field, column }) =>
+      fc
+        .constantFrom(...OPS_BY_TYPE[column.type])
+        .chain((op) => valueForOp(column, op).map((value) => (value === undefined ? { field, op } : { field, op, value }))),
+    );
+  }
+
+  /** A valid condition with one thing wrong or hostile: its value, shape, field, operator or keys. */
+  function mutatedCondition(tool: ToolInfo): fc.Arbitrary<unknown> {
+    const fieldNames = fieldsOf(tool).map(({ field }) => field);
+    const hostileField = fc.oneof(fc.constantFrom(...HOSTILE_NAMES), fc.string(), hostileValue, fc.constantFrom(...fieldNames).map((field) => `${field} `));
+    const hostileOp = fc.oneof(fc.constantFrom(...HOSTILE_OPS), fc.constantFrom(...ALL_OPS), fc.string(), hostileValue);
+    return validCondition(tool).chain((base) => {
+      const column = columnOf(tool, base.field) as ColumnModel;
+      const scalar = validValue(dialect, column);
+      const shape = SHAPE[base.op as string];
+      const mutations: fc.Arbitrary<unknown>[] = [
+        // The documented field and operator with a hostile value of any type or shape.
+        hostileValue.map((value) => ({ ...base, value })),
+        fc.array(fc.oneof(scalar, hostileScalar), { maxLength: 6 }).map((value) => ({ ...base, value })),
+        // Numbers at and beyond the bounds, NaN-like and ISO-looking junk strings.
+        fc.oneof(hostileNumber, fc.constantFrom(...NAN_LIKE, ...JUNK_DATES)).map((value) => ({ ...base, value: shape === 'list' ? [value] : shape === 'pair' ? [value, value] : value })),
+        // Wrong shapes: a list for a scalar, a scalar for a list, a triple for a pair, a value for a null test.
+        fc.tuple(scalar, scalar, scalar).map(([a, b, c]) => ({ ...base, value: shape === 'scalar' || shape === 'text' ? [a] : shape === 'pair' ? [a, b, c] : shape === 'list' ? a : b })),
+        fc.constant(withoutValue(base)),
+        // Lists at and past the limit, strings at and past the length limit.
+        fc.integer({ min: MAX_LIST - 1, max: MAX_LIST + 400 }).chain((length) => fc.array(scalar, { minLength: length, maxLength: length }).map((value) => ({ ...base, value }))),
+        fc.integer({ min: MAX_STRING - 1, max: MAX_STRING + 2 }).chain((length) => fc.string({ minLength: length, maxLength: length }).map((value) => ({ ...base, value }))),
+        // A hostile field or operator name.
+        hostileField.map((field) => ({ ...base, field })),
+        hostileOp.map((op) => ({ ...base, op })),
+        // An extra, missing or group key mixed into a condition.
+        fc.tuple(fc.constantFrom(...EXTRA_KEYS, 'or', 'and', 'not', 'values', 'column', 'raw'), hostileValue).map(([key, value]) => withKey(base, key, value)),
+        fc.constantFrom('field', 'op').map((key) => Object.fromEntries(Object.entries(base).filter(([name]) => name !== key))),
+      ];
+      return fc.oneof(...mutations);
+    });
+  }
+
+  function validNode(tool: ToolInfo): fc.Arbitrary<unknown> {
+    const leaf = validCondition(tool);
+    return fc.letrec<{ node: unknown }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        { weight: 5, arbitrary: leaf },
+        { weight: 1, arbitrary: fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((items) => ({ or: items })) },
+        { weight: 1, arbitrary: fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((items) => ({ and: items })) },
+        { weight: 1, arbitrary: tie('node').map((item) => ({ not: item })) },
+      ),
+    })).node;
+  }
+
+  /** `where` of the documented grammar within the documented limits: depth 3, 20 conditions. */
+  function validWhere(tool: ToolInfo): fc.Arbitrary<unknown[]> {
+    return fc.array(validNode(tool), { maxLength: 4 }).filter((list) => depthOf(list) <= 3 && countOf(list) <= 20);
+  }
+
+  /** A valid `where` with one hostile entry somewhere inside it, or a `where` of a hostile shape. */
+  function mutatedWhere(tool: ToolInfo): fc.Arbitrary<unknown> {
+    const bad = mutatedCondition(tool);
+    const good = validCondition(tool);
+    const placed = fc.oneof(
+      { weight: 4, arbitrary: bad },
+      { weight: 1, arbitrary: bad.map((item) => ({ not: item })) },
+      { weight: 1, arbitrary: fc.tuple(good, bad).map(([a, b]) => ({ or: [a, b] })) },
+      { weight: 1, arbitrary: fc.tuple(good, bad).map(([a, b]) => ({ and: [{ not: a }, { or: [b] }] })) },
+      // Deep nesting, within and far beyond the limit.
+      {
+        weight: 2,
+        arbitrary: fc.tuple(fc.integer({ min: 1, max: 300 }), fc.constantFrom('not', 'or', 'and', 'mixed'), fc.oneof(good, bad)).map(([levels, key, inner]) => {
+          let item: unknown = inner;
+          for (let level = 0; level < levels; level += 1) {
+            const k = key === 'mixed' ? (['not', 'or', 'and'] as const)[level % 3] : key;
+            item = k === 'not' ? { not: item } : { [k as string]: [item] };
+          }
+          return item;
+        }),
+      },
+      // Malformed groups.
+      {
+        weight: 1,
+        arbitrary: fc.tuple(good, good).chain(([a, b]) => fc.constantFrom<unknown>({ or: [a], and: [b] }, { not: a, field: 'id' }, { or: [] }, { and: a }, { not: [a, b] }, { or: [[a]] }, { not: null }, { OR: [a] })),
+      },
+    );
+    return fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(validWhere(tool), placed, fc.nat()).map(([list, item, at]) => [...list.slice(0, at % (list.length + 1)), item, ...list.slice(at % (list.length + 1))]) },
+      // More conditions than allowed, flat or grouped.
+      { weight: 1, arbitrary: fc.integer({ min: 19, max: 300 }).chain((length) => fc.array(good, { minLength: length, maxLength: length })) },
+      { weight: 1, arbitrary: fc.integer({ min: 4, max: 30 }).chain((length) => fc.array(good, { minLength: length, maxLength: length }).map((items) => [{ or: items }, { and: items }])) },
+      // Not a list at all.
+      { weight: 1, arbitrary: fc.oneof(hostileValue, good) },
+    );
+  }
+
+  function queryArgs(tool: ToolInfo, mode: 'valid' | 'hostile'): fc.Arbitrary<unknown> {
+    const fieldNames = fieldsOf(tool).map(({ field }) => field);
+    const sortable = fieldsOf(tool)
+      .filter(({ column }) => OPS_BY_TYPE[column.type].includes('lt'))
+      .map(({ field }) => field);
+    const valid = {
+      where: validWhere(tool),
+      columns: fc.subarray(fieldNames, { minLength: 1 }),
+      order_by: fc.array(fc.record({ field: fc.constantFrom(...sortable), direction: fc.constantFrom('asc', 'desc') }, { requiredKeys: ['field'] }), {
+        maxLength: Math.min(5, sortable.length),
+      }),
+      limit: fc.integer({ min: 1, max: MAX_ROWS }),
+      offset: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 100_000 })),
+    };
+    const validArgs = fc.record(valid, { requiredKeys: [] });
+    if (mode === 'valid') return validArgs;
+    const name = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...HOSTILE_NAMES) }, { weight: 1, arbitrary: fc.string() }, { weight: 1, arbitrary: hostileValue });
+    const direction = fc.oneof(fc.constantFrom(...HOSTILE_DIRECTIONS), hostileValue);
+    const numberish = fc.oneof(hostileNumber, hostileScalar, fc.constantFrom(0, -1, MAX_ROWS, MAX_ROWS + 1, 100_000, 100_001));
+    /** The valid arguments with one of them replaced. */
+    const replacing = (key: keyof typeof valid, value: fc.Arbitrary<unknown>) =>
+      fc.tuple(validArgs, value).map(([args, replacement]) => withKey(args, key, replacement));
+    return fc.oneof(
+      { weight: 5, arbitrary: replacing('where', mutatedWhere(tool)) },
+      { weight: 1, arbitrary: replacing('columns', fc.tuple(valid.columns, name, fc.nat()).map(([list, bad, at]) => [...list.slice(0, at % (list.length + 1)), bad, ...list.slice(at % (list.length + 1))])) },
+      { weight: 1, arbitrary: replacing('columns', fc.oneof(hostileValue, fc.constant([]), fc.array(fc.constantFrom(...fieldNames), { minLength: fieldNames.length + 1, maxLength: fieldNames.length + 5 }))) },
+      { weight: 1, arbitrary: replacing('order_by', fc.array(fc.record({ field: fc.oneof(name, fc.constantFrom(...fieldNames)), direction: fc.oneof(direction, fc.constantFrom('asc', 'desc')) }, { requiredKeys: [] }), { minLength: 1, maxLength: 8 })) },
+      { weight: 1, arbitrary: replacing('order_by', fc.oneof(hostileValue, fc.constantFrom(...sortable).map((field) => [{ field, direction: 'asc', nulls: 'first' }]))) },
+      { weight: 1, arbitrary: replacing('limit', numberish) },
+      { weight: 1, arbitrary: replacing('offset', numberish) },
+      { weight: 1, arbitrary: withExtraKey(validArgs) },
+    );
+  }
+
+  function withExtraKey(base: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
+    return fc.tuple(base, fc.oneof(fc.constantFrom(...EXTRA_KEYS), fc.string()), hostileValue).map(([args, key, value]) => withKey(args as Record<string, unknown>, key, value));
+  }
+
+  function countArgs(tool: ToolInfo, mode: 'valid' | 'hostile'): fc.Arbitrary<unknown> {
+    if (mode === 'valid') return fc.record({ where: validWhere(tool) }, { requiredKeys: [] });
+    return fc.oneof({ weight: 6, arbitrary: mutatedWhere(tool).map((where) => ({ where })) }, { weight: 1, arbitrary: withExtraKey(fc.record({ where: validWhere(tool) }, { requiredKeys: [] })) });
+  }
+
+  function lookupArgs(tool: ToolInfo, mode: 'valid' | 'hostile'): fc.Arbitrary<unknown> {
+    const known = (field: FieldInfo) => {
+      const [min] = integerBounds(dialect, field.column.nativeType);
+      const samples =
+        field.column.type === 'integer'
+          ? fc.constantFrom(...[1, 2, 3, -5, 7].filter((id) => id >= min))
+          : fc.constantFrom('alpha', 'one', 'a', 'x.y', "b'; DROP TABLE victim; --", '');
+      return fc.oneof(validValue(dialect, field.column), samples);
+    };
+    const valid = fc.record(Object.fromEntries(tool.keyFields.map((field) => [field.field, known(field)])));
+    if (mode === 'valid') return valid;
+    const keyNames = tool.keyFields.map(({ field }) => field);
+    const hostile = fc.oneof(hostileValue, fc.constantFrom(...NAN_LIKE, ...JUNK_DATES), fc.string({ minLength: MAX_STRING, maxLength: MAX_STRING + 1 }));
+    return fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(valid, fc.constantFrom(...keyNames), hostile).map(([args, key, value]) => withKey(args, key, value)) },
+      { weight: 1, arbitrary: fc.tuple(valid, fc.constantFrom(...keyNames)).map(([args, key]) => Object.fromEntries(Object.entries(args).filter(([name]) => name !== key))) },
+      { weight: 1, arbitrary: withExtraKey(valid) },
+    );
+  }
+
+  function argsFor(tool: ToolInfo, mode: 'valid' | 'hostile'): fc.Arbitrary<unknown> {
+    return tool.kind === 'query' ? queryArgs(tool, mode) : tool.kind === 'count' ? countArgs(tool, mode) : lookupArgs(tool, mode);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Properties
+
+  it('answers arbitrary JSON arguments on every tool with a clean refusal or visible fields only', async () => {
+    for (const tool of tools) await fuzz(tool, 'json', arbitraryJson(tool), RUNS.json);
+  });
+
+  it('answers structure-aware hostile mutations on every tool with a clean refusal or visible fields only', async () => {
+    for (const tool of tools) await fuzz(tool, 'mutation', argsFor(tool, 'hostile'), RUNS.mutation);
+  });
+
+  it('answers arguments built from the documented grammar on every tool, and they succeed', async () => {
+    for (const tool of tools) {
+      await fuzz(tool, 'valid', argsFor(tool, 'valid'), RUNS.valid, async (result, args) => {
+        if (!result.isError) {
+          if (tool.kind === 'query') await expectCountAgrees(tool, args as Record<string, unknown>, result);
+          return;
+        }
+        // Two documented refusals of grammatical values: a NUL in a text match, and a number outside a PostgreSQL
+        // `real`. A value the database still cannot compare gives the documented data error; it is reported below.
+        // Anything else (another validation error, another database failure) fails.
+        const text = textOf(result);
+        if (/without NUL characters|single precision/.test(text)) return;
+        expect(text, `${tool.name} ${show(args)} was refused`).toMatch(/^A filter value is not valid for its column's type/);
+        refusedValid.push(`${tool.name} ${show(args)} → ${text}`);
+      });
+    }
+  });
+
+  it('refuses arguments that are not an object at the protocol level and keeps serving', async () => {
+    for (const args of [[], [1, 2], 'where', 42, true, [{ field: 'id', op: 'eq', value: 1 }]]) {
+      for (const tool of tools) {
+        calls += 1;
+        const outcome = await client.callTool({ name: tool.name, arguments: args as unknown as Record<string, unknown> }).then(
+          (result) => ({ result: result as CallToolResult }),
+          (error: unknown) => ({ error: error as { code?: number; message?: string } }),
+        );
+        if ('error' in outcome) {
+          // The SDK's request validation refuses a non-object `arguments` before conexor sees it (as a JSON-RPC
+          // internal error, -32603, quoting its zod issues; not conexor's choice).
+          expect([-32602, -32603], String(outcome.error.message)).toContain(outcome.error.code);
+          assertClean(String(outcome.error.message), tool.name);
+        } else {
+          expect(outcome.result.isError, `${tool.name} ${show(args)}`).toBe(true);
+          assertClean(textOf(outcome.result), tool.name);
+        }
+      }
+    }
+    await expectIntact('after non-object arguments');
+  });
+
+  it('leaves every table, column and row unchanged, and logs no unexpected failure', async () => {
+    await expectIntact('at the end');
+    expect(calls).toBeGreaterThan(tools.length * (RUNS.json + RUNS.mutation + RUNS.valid));
+    const { tools: listed } = await client.listTools();
+    expect(listed.map((tool) => tool.name).sort()).toEqual(tools.map((tool) => tool.name).sort());
+  });
+});
+
+function depthOf(node: unknown, depth = 0): number {
+  if (Array.isArray(node)) return Math.max(depth, ...node.map((item) => depthOf(item, depth)));
+  if (!node || typeof node !== 'object') return depth;
+  const entry = node as Record<string, unknown>;
+  if ('not' in entry) return depthOf([entry.not], depth + 1);
+  if ('or' in entry) return depthOf(entry.or, depth + 1);
+  if ('and' in entry) return depthOf(entry.and, depth + 1);
+  return depth;
+}
+
+function withoutValue(condition: Record<string, unknown>): Record<string, unknown> {
+  if (!('value' in condition)) return { ...condition, value: 1 };
+  return Object.fromEntries(Object.entries(condition).filter(([key]) => key !== 'value'));
+}
+
+function countOf(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + countOf(item), 0);
+  if (!node || typeof node !== 'object') return 0;
+  const entry = node as Record<string, unknown>;
+  if ('not' in entry) return countOf([entry.not]);
+  if ('or' in entry) return countOf(entry.or);
+  if ('and' in entry) return countOf(entry.and);
+  return 1;
+}
+
+function hashOf(text: string): number {
+  return createHash('sha256').update(text).digest().readInt32LE(0);
+}
+
+function show(args: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(args) ?? String(args);
+  } catch {
+    text = '(unprintable)';
+  }
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
