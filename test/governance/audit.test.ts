@@ -158,13 +158,15 @@ describe.each(DIALECTS)('the audit trail on %s', (dialect) => {
 
   it.each(['sync', 'buffered'] as const)('loses nothing under concurrency (%s mode): events equal calls', async (mode) => {
     const events: AuditEvent[] = [];
-    const served = await serve({ audit: { sinks: [functionSink((batch) => void events.push(...batch))], mode } });
+    // A generous statement limit: 200 calls queue for a small pool on a busy CI machine, and this test is about
+    // the audit trail, not timeouts (the 300 ms limit of the other tests made it flaky on MariaDB).
+    const served = await serve({ statementTimeoutMs: 10_000, audit: { sinks: [functionSink((batch) => void events.push(...batch))], mode } });
     const cx: Conexor = served.cx;
     try {
       const clients = await Promise.all(Array.from({ length: 10 }, () => served.client({ 'x-tenant': '2' })));
       const calls = clients.flatMap((c) => Array.from({ length: 20 }, (_, index) => call(c, index % 2 ? 'count_accounts' : 'query_accounts')));
       const results = await Promise.all(calls);
-      expect(results.every((result) => !result.isError)).toBe(true);
+      expect(results.filter((result) => result.isError).map((result) => JSON.stringify(result.content))).toEqual([]);
       await cx.close();
       expect(events).toHaveLength(200);
       expect(new Set(events.map((event) => event.requestId)).size).toBe(200);
