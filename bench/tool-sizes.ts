@@ -20,16 +20,21 @@ for (const dialect of DIALECTS) {
     await Promise.all([conexor.createServer().connect(serverSide), client.connect(clientSide)]);
     const listed = await client.listTools();
     const bytes = Buffer.byteLength(JSON.stringify(listed));
-    const kinds = { query: 0, lookup: 0, count: 0 };
+    const kinds = { query: 0, lookup: 0, count: 0, aggregate: 0 };
     for (const tool of listed.tools) {
-      const kind = tool.name.startsWith('count_') ? 'count' : tool.name.includes('_by_') ? 'lookup' : 'query';
+      const kind = tool.name.startsWith('count_')
+        ? 'count'
+        : tool.name.startsWith('aggregate_')
+          ? 'aggregate'
+          : tool.name.includes('_by_')
+            ? 'lookup'
+            : 'query';
       kinds[kind] += Buffer.byteLength(JSON.stringify(tool));
     }
     console.log(
       `${dialect.padEnd(10)} ${listed.tools.length} tools, tools/list ${bytes} bytes (~${Math.round(bytes / 4)} tokens);` +
-        ` query ${kinds.query}, lookup ${kinds.lookup}, count ${kinds.count} bytes`,
+        ` query ${kinds.query}, lookup ${kinds.lookup}, count ${kinds.count}, aggregate ${kinds.aggregate} bytes`,
     );
-    if (dialect === 'sqlite') console.log(listed.tools.map((tool) => tool.name).join('\n'));
     await client.close();
   } finally {
     await db.destroy();

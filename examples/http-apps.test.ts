@@ -60,7 +60,7 @@ describe.each(['express', 'hono'] as const)('the %s example', (kind) => {
       new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${created.key}` } } }),
     );
     const names = (await client.listTools()).tools.map((tool) => tool.name);
-    expect(names).toEqual(['query_orders', 'query_orders_by_id', 'count_orders']);
+    expect(names).toEqual(['query_orders', 'query_orders_by_id', 'count_orders', 'aggregate_orders']);
     const result = await client.callTool({ name: 'count_orders', arguments: { where: [{ field: 'country', op: 'eq', value: 'DE' }] } });
     expect(result.structuredContent).toEqual({ count: 2 });
     await client.close();

@@ -82,7 +82,7 @@ export async function createConexor(knex: Knex, options?: ConexorOptions): Promi
   const catalog = buildCatalog(exposed, resolved);
   // The guard sits inside the deadline: a call that times out keeps its slot until its work really ends.
   const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved));
-  const executor = new Executor(knex, dialect, runner);
+  const executor = new Executor(knex, dialect, runner, resolved.timeZone);
   const auditor = createAuditorFor(resolved);
   const values = resolved.audit ? resolved.audit.values : undefined;
   return new CompiledConexor(model, exposed, catalog, executor, resolved, auditor, values);
@@ -118,7 +118,7 @@ class CompiledConexor implements Conexor {
     this.tools = catalog.definitions;
     this.instructions = serverInstructions(exposed, catalog, options);
     this.schemaText = schemaDocument(exposed, catalog);
-    this.pipeline = new CallPipeline(catalog, executor, options, auditor && ((event) => auditor.record(event)), values);
+    this.pipeline = new CallPipeline(exposed, catalog, executor, options, auditor && ((event) => auditor.record(event)), values);
   }
 
   createServer(): McpServer {

@@ -59,3 +59,10 @@ export class QueryError extends ConexorError {
     super(code, message, options);
   }
 }
+
+/** The caller may not make this call (e.g. the request carries no value for a scoping column). */
+export class DeniedError extends ConexorError {
+  constructor(message: string) {
+    super('denied', message);
+  }
+}

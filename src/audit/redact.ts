@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ToolDefinition } from '../tools/catalog.js';
+import type { TableFields, ToolDefinition } from '../tools/catalog.js';
 
 /** How argument values of visible fields appear in audit events; other values are always redacted. */
 export type AuditValues = 'clear' | 'hash' | 'redact';
@@ -10,6 +10,8 @@ const API_KEY = /cx_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
 const MAX_CLEAR_STRING = 256;
 const MAX_LIST = 100;
 const MAX_KEY = 64;
+// Output names a call may choose (metric `as`, order_by `by`): anything else could carry a value, so it is redacted.
+const NAME = /^[a-z_][a-z0-9_.]{0,127}$/;
 
 /**
  * The arguments of a call as the audit trail keeps them. Structure (fields, operators, groups, limit, offset) stays
@@ -19,46 +21,83 @@ const MAX_KEY = 64;
 export function redactArguments(tool: ToolDefinition, args: unknown, mode: AuditValues = 'clear'): unknown {
   if (args === undefined || args === null) return null;
   if (!isRecord(args)) return REDACTED;
-  const value = (field: unknown, raw: unknown) =>
-    typeof field === 'string' && tool.columnsByField.has(field) ? visibleValue(raw, mode) : REDACTED;
+  const list = (raw: unknown, each: (entry: unknown) => unknown) => (Array.isArray(raw) ? raw.slice(0, MAX_LIST).map(each) : REDACTED);
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(args)) {
     const name = key.slice(0, MAX_KEY);
-    if (tool.kind === 'lookup') out[name] = value(key, raw);
-    else if (key === 'where') out[name] = Array.isArray(raw) ? raw.slice(0, MAX_LIST).map((entry) => filter(entry, value, 0)) : REDACTED;
-    else if (key === 'columns') out[name] = Array.isArray(raw) ? raw.slice(0, MAX_LIST).map((field) => (known(tool, field) ? field : REDACTED)) : REDACTED;
-    else if (key === 'order_by') out[name] = Array.isArray(raw) ? raw.slice(0, MAX_LIST).map((entry) => ordering(tool, entry)) : REDACTED;
+    if (tool.kind === 'lookup') out[name] = tool.columnsByField.has(key) ? visibleValue(raw, mode) : REDACTED;
+    else if (key === 'where') out[name] = list(raw, (entry) => filter(tool.fields, entry, mode, 0));
+    else if (key === 'columns') out[name] = list(raw, (field) => (known(tool, field) ? field : REDACTED));
+    else if (key === 'order_by') out[name] = list(raw, (entry) => ordering(tool, entry));
+    else if (key === 'group_by') out[name] = list(raw, (entry) => grouping(tool, entry));
+    else if (key === 'metrics') out[name] = list(raw, (entry) => metric(tool, entry));
+    else if (key === 'having') out[name] = list(raw, (entry) => having(entry, mode));
     else if ((key === 'limit' || key === 'offset') && typeof raw === 'number') out[name] = raw;
     else out[name] = REDACTED;
   }
   return out;
 }
 
-type ValueOf = (field: unknown, raw: unknown) => unknown;
-
-function filter(entry: unknown, value: ValueOf, depth: number): unknown {
+/** A filter at any depth; values are kept per `mode` only for fields of the table the filter is on. */
+function filter(fields: TableFields, entry: unknown, mode: AuditValues, depth: number): unknown {
   if (!isRecord(entry) || depth > 10) return REDACTED;
   if ('field' in entry) {
+    const visible = typeof entry.field === 'string' && fields.columnsByField.has(entry.field);
     return {
       field: typeof entry.field === 'string' ? entry.field.slice(0, MAX_KEY) : REDACTED,
       op: typeof entry.op === 'string' ? entry.op.slice(0, 32) : REDACTED,
-      ...('value' in entry ? { value: value(entry.field, entry.value) } : {}),
+      ...('value' in entry ? { value: visible ? visibleValue(entry.value, mode) : REDACTED } : {}),
+    };
+  }
+  if ('has' in entry) {
+    const related = typeof entry.has === 'string' ? fields.relations.get(entry.has) : undefined;
+    if (!related) return { has: REDACTED };
+    const inner = entry.where;
+    return {
+      has: entry.has,
+      ...(inner !== undefined
+        ? { where: Array.isArray(inner) ? inner.slice(0, MAX_LIST).map((member) => filter(related.target, member, mode, depth + 1)) : REDACTED }
+        : {}),
     };
   }
   const out: Record<string, unknown> = {};
   for (const key of ['or', 'and'] as const) {
     const members = entry[key];
-    if (members !== undefined) out[key] = Array.isArray(members) ? members.slice(0, MAX_LIST).map((member) => filter(member, value, depth + 1)) : REDACTED;
+    if (members !== undefined) out[key] = Array.isArray(members) ? members.slice(0, MAX_LIST).map((member) => filter(fields, member, mode, depth + 1)) : REDACTED;
   }
-  if (entry.not !== undefined) out.not = filter(entry.not, value, depth + 1);
+  if (entry.not !== undefined) out.not = filter(fields, entry.not, mode, depth + 1);
   return Object.keys(out).length > 0 ? out : REDACTED;
 }
 
 function ordering(tool: ToolDefinition, entry: unknown): unknown {
   if (!isRecord(entry)) return REDACTED;
+  const direction = entry.direction === 'asc' || entry.direction === 'desc' ? { direction: entry.direction } : {};
+  // Aggregates order by output names, which the call itself chose.
+  if ('by' in entry) return { by: typeof entry.by === 'string' && NAME.test(entry.by) ? entry.by : REDACTED, ...direction };
+  return { field: known(tool, entry.field) ? entry.field : REDACTED, ...direction };
+}
+
+function grouping(tool: ToolDefinition, entry: unknown): unknown {
+  if (typeof entry === 'string') return known(tool, entry) ? entry : REDACTED;
+  if (!isRecord(entry)) return REDACTED;
+  return { field: known(tool, entry.field) ? entry.field : REDACTED, bucket: typeof entry.bucket === 'string' ? entry.bucket.slice(0, 16) : REDACTED };
+}
+
+function metric(tool: ToolDefinition, entry: unknown): unknown {
+  if (!isRecord(entry)) return REDACTED;
   return {
-    field: known(tool, entry.field) ? entry.field : REDACTED,
-    ...(entry.direction === 'asc' || entry.direction === 'desc' ? { direction: entry.direction } : {}),
+    fn: typeof entry.fn === 'string' ? entry.fn.slice(0, 32) : REDACTED,
+    ...('field' in entry ? { field: known(tool, entry.field) ? entry.field : REDACTED } : {}),
+    ...('as' in entry ? { as: typeof entry.as === 'string' && NAME.test(entry.as) ? entry.as : REDACTED } : {}),
+  };
+}
+
+function having(entry: unknown, mode: AuditValues): unknown {
+  if (!isRecord(entry)) return REDACTED;
+  return {
+    metric: typeof entry.metric === 'string' && NAME.test(entry.metric) ? entry.metric : REDACTED,
+    op: typeof entry.op === 'string' ? entry.op.slice(0, 32) : REDACTED,
+    value: visibleValue(entry.value, mode),
   };
 }
 
@@ -72,7 +111,7 @@ function visibleValue(raw: unknown, mode: AuditValues): unknown {
 }
 
 function known(tool: ToolDefinition, field: unknown): field is string {
-  return typeof field === 'string' && tool.columnsByField.has(field);
+  return typeof field === 'string' && (tool.columnsByField.has(field) || tool.fields.relatedFields.has(field));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,12 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, Dialect } from '../introspect/model.js';
-import type { ToolDefinition } from '../tools/catalog.js';
-import type { Condition, Filter } from '../tools/arguments.js';
+import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
+import { resolveField, type AggregatePlan, type FieldRef } from '../tools/aggregate.js';
+import type { TableFields, ToolDefinition } from '../tools/catalog.js';
+import type { Condition, Exists, Filter } from '../tools/arguments.js';
 import type { Operator } from '../tools/filters.js';
+import { AggregateSql } from './aggregate-sql.js';
+import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { ReadOnlyRunner, ReadOnlySession } from './read-only.js';
 import { bindValue, renderValue } from './values.js';
@@ -13,7 +17,8 @@ export type Row = Record<string, unknown>;
 export type ToolOutcome =
   | { readonly kind: 'query'; readonly rows: Row[]; readonly truncated: boolean; readonly nextOffset: number | undefined }
   | { readonly kind: 'lookup'; readonly row: Row | null }
-  | { readonly kind: 'count'; readonly count: number };
+  | { readonly kind: 'count'; readonly count: number }
+  | { readonly kind: 'aggregate'; readonly rows: Row[]; readonly truncated: boolean; readonly nextOffset: number | undefined };
 
 export interface QueryArguments {
   readonly where?: readonly Filter[];
@@ -23,12 +28,27 @@ export interface QueryArguments {
   readonly offset: number;
 }
 
-const NO_SCOPE: ReadonlyMap<ColumnModel, unknown> = new Map();
+/**
+ * The caller's value for each scoping column of a table the call reads (its own table, joined and `has` tables).
+ * Throws a {@link DeniedError} when the caller has no value for one of them.
+ */
+export type ScopeResolver = (table: ExposedTable) => ReadonlyMap<ColumnModel, unknown>;
+
+const NO_SCOPE: ScopeResolver = () => new Map();
 
 const COMPARISONS: Partial<Record<Operator, string>> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+const BASE = 't';
 
 const LIKE_ESCAPE = '!';
 const escapeLike = (text: string) => text.replace(/[!%_]/g, (char) => `${LIKE_ESCAPE}${char}`);
+
+/** Per-call SQL state: aliases of joined relations and of `has` subqueries. */
+interface Statement {
+  readonly builder: Knex.QueryBuilder;
+  readonly scope: ScopeResolver;
+  readonly joins: Map<ExposedRelation, string>;
+  subqueries: number;
+}
 
 /**
  * Runs one validated tool call. Every identifier comes from the tool's introspected columns (quoted here),
@@ -39,13 +59,14 @@ export class Executor {
     private readonly knex: Knex,
     private readonly dialect: Dialect,
     private readonly runner: ReadOnlyRunner,
+    private readonly timeZone = 'UTC',
   ) {}
 
   /**
-   * Runs a call. `scope` holds the caller's value for each scoping column of the tool's table (checked complete by
-   * the caller); every query, lookup and count is filtered on them.
+   * Runs a call. `scope` gives the caller's values for the scoping columns of every table the call reads; every
+   * query, lookup, count, aggregate, join and `has` subquery is filtered on them. Aggregates need their `plan`.
    */
-  run(tool: ToolDefinition, args: Record<string, unknown>, scope: ReadonlyMap<ColumnModel, unknown> = NO_SCOPE): Promise<ToolOutcome> {
+  run(tool: ToolDefinition, args: Record<string, unknown>, scope: ScopeResolver = NO_SCOPE, plan?: AggregatePlan): Promise<ToolOutcome> {
     return this.runner.run((session) => {
       switch (tool.kind) {
         case 'query':
@@ -54,165 +75,281 @@ export class Executor {
           return this.lookup(session, tool, args, scope);
         case 'count':
           return this.count(session, tool, args.where as Filter[] | undefined, scope);
+        case 'aggregate':
+          if (!plan) throw new Error('aggregate calls need a plan');
+          return this.aggregate(session, tool, args.where as Filter[] | undefined, plan, scope);
       }
     });
   }
 
-  private ident(column: ColumnModel | string): Knex.Raw {
-    return this.raw(quoteIdentifier(this.dialect, typeof column === 'string' ? column : column.name));
+  /** A quoted name as an identifier fragment. */
+  private name(name: string): Fragment {
+    return new Fragment('??', [this.knex.raw(quoteIdentifier(this.dialect, name))]);
   }
 
-  private raw(sql: string): Knex.Raw {
-    return this.knex.raw(sql);
+  /** `"alias"."column"`. */
+  private col(alias: string, column: ColumnModel): Fragment {
+    return new Fragment('??', [this.knex.raw(`${quoteIdentifier(this.dialect, alias)}.${quoteIdentifier(this.dialect, column.name)}`)]);
   }
 
-  private from(session: ReadOnlySession, tool: ToolDefinition, scope: ReadonlyMap<ColumnModel, unknown>): Knex.QueryBuilder {
-    const builder = session.builder().from(this.raw(quoteTable(this.dialect, tool.table.table)));
-    for (const column of tool.table.scopeColumns) {
-      builder.whereRaw('?? = ?', [this.ident(column), bindValue(this.dialect, column, scope.get(column))]);
-    }
-    // Ask the drivers for exact 64-bit integers; rendering turns those past 2^53 into strings.
+  private table(table: ExposedTable, alias: string): Fragment {
+    return new Fragment('??', [this.knex.raw(`${quoteTable(this.dialect, table.table)} AS ${quoteIdentifier(this.dialect, alias)}`)]);
+  }
+
+  private raw(fragment: Fragment): Knex.Raw {
+    return this.knex.raw(fragment.text, fragment.bindings as Knex.Value[]);
+  }
+
+  private where(builder: Knex.QueryBuilder, fragment: Fragment): void {
+    builder.whereRaw(fragment.text, fragment.bindings as Knex.Value[]);
+  }
+
+  private bind(column: ColumnModel, value: unknown): Knex.Value {
+    return bindValue(this.dialect, column, value, this.timeZone);
+  }
+
+  /** The tool's table as `t`, filtered on the caller's scope. */
+  private statement(builder: Knex.QueryBuilder, table: ExposedTable, scope: ScopeResolver): Statement {
+    builder.from(this.raw(this.table(table, BASE)));
+    this.scopeWhere(builder, table, BASE, scope);
+    return { builder, scope, joins: new Map(), subqueries: 0 };
+  }
+
+  private scopeWhere(builder: Knex.QueryBuilder, table: ExposedTable, alias: string, scope: ScopeResolver): void {
+    for (const [column, value] of scope(table)) this.where(builder, sql`${this.col(alias, column)} = ${this.bind(column, value)}`);
+  }
+
+  /** Driver options for exact 64-bit integers; rendering turns those past 2^53 into strings. */
+  private exact(builder: Knex.QueryBuilder): Knex.QueryBuilder {
     if (this.dialect === 'mysql') builder.options({ supportBigNumbers: true, bigNumberStrings: true });
     if (this.dialect === 'sqlite') builder.options({ safeIntegers: true });
     return builder;
   }
 
-  private selectFields(builder: Knex.QueryBuilder, fields: readonly (readonly [string, ColumnModel])[]): void {
-    builder.select(
-      fields.map(([field, column]) =>
-        field === column.name
-          ? this.ident(column)
-          : this.raw(`${quoteIdentifier(this.dialect, column.name)} AS ${quoteIdentifier(this.dialect, field)}`),
-      ),
+  /** The SQL of a field: the table's own column, or a column of a to-one related row (joined on first use). */
+  private fieldSql(statement: Statement, ref: FieldRef, fields: TableFields): Fragment {
+    if (!ref.relation) return this.col(BASE, ref.column);
+    return this.col(this.join(statement, ref.relation, fields), ref.column);
+  }
+
+  /** LEFT JOINs a to-one relation once per call; the related table's own scope is part of the join condition. */
+  private join(statement: Statement, relation: ExposedRelation, fields: TableFields): string {
+    const existing = statement.joins.get(relation);
+    if (existing) return existing;
+    const alias = `r${statement.joins.size}`;
+    statement.joins.set(relation, alias);
+    const target = fields.relations.get(relation.name)?.target.table;
+    if (!target) throw new Error(`relation ${relation.name} has no exposed target`);
+    const conditions = relation.pairs.map(([local, remote]) => sql`${this.col(alias, remote)} = ${this.col(BASE, local)}`);
+    for (const [column, value] of statement.scope(target)) conditions.push(sql`${this.col(alias, column)} = ${this.bind(column, value)}`);
+    const join = sql`LEFT JOIN ${this.table(target, alias)} ON ${joinFragments(conditions, ' AND ')}`;
+    statement.builder.joinRaw(join.text, join.bindings as Knex.Value[]);
+    return alias;
+  }
+
+  private select(statement: Statement, tool: ToolDefinition, fields: readonly string[]): void {
+    statement.builder.select(
+      fields.map((field, index) => {
+        const ref = resolveField(tool.fields, field) ?? scopeField(tool, field);
+        return this.raw(sql`${this.fieldSql(statement, ref, tool.fields)} AS ${this.name(`c${index}`)}`);
+      }),
     );
   }
 
-  private render(fields: readonly (readonly [string, ColumnModel])[], record: Record<string, unknown>): Row {
+  private renderRow(tool: ToolDefinition, fields: readonly string[], record: Record<string, unknown>): Row {
     const row: Row = {};
-    for (const [field, column] of fields) row[field] = renderValue(column, record[field]);
+    fields.forEach((field, index) => {
+      const ref = resolveField(tool.fields, field) ?? scopeField(tool, field);
+      row[field] = renderValue(ref.column, record[`c${index}`]);
+    });
     return row;
   }
 
-  private async query(
-    session: ReadOnlySession,
-    tool: ToolDefinition,
-    args: QueryArguments,
-    scope: ReadonlyMap<ColumnModel, unknown>,
-  ): Promise<ToolOutcome> {
-    const fields = args.columns ? tool.fieldsInOrder.filter(([field]) => args.columns?.includes(field)) : tool.resultFields;
-    const builder = this.from(session, tool, scope);
-    this.selectFields(builder, fields);
-    if (args.where) this.applyWhere(builder, tool, args.where);
-    this.applyOrder(builder, tool, args.order_by ?? []);
+  private async query(session: ReadOnlySession, tool: ToolDefinition, args: QueryArguments, scope: ScopeResolver): Promise<ToolOutcome> {
+    const fields = args.columns ? [...new Set(args.columns)] : tool.resultFields.map(([field]) => field);
+    const statement = this.statement(this.exact(session.builder()), tool.table, scope);
+    this.select(statement, tool, fields);
+    if (args.where) this.applyWhere(statement, statement.builder, tool.fields, BASE, args.where);
+    this.applyOrder(statement, tool, args.order_by ?? []);
     // One extra row tells whether more rows match than were returned.
-    const records = (await builder.limit(args.limit + 1).offset(args.offset)) as Record<string, unknown>[];
+    const records = (await statement.builder.limit(args.limit + 1).offset(args.offset)) as Record<string, unknown>[];
     const truncated = records.length > args.limit;
     return {
       kind: 'query',
-      rows: records.slice(0, args.limit).map((record) => this.render(fields, record)),
+      rows: records.slice(0, args.limit).map((record) => this.renderRow(tool, fields, record)),
       truncated,
       nextOffset: truncated ? args.offset + args.limit : undefined,
     };
   }
 
-  private async lookup(
-    session: ReadOnlySession,
-    tool: ToolDefinition,
-    args: Record<string, unknown>,
-    scope: ReadonlyMap<ColumnModel, unknown>,
-  ): Promise<ToolOutcome> {
-    const builder = this.from(session, tool, scope);
-    this.selectFields(builder, tool.resultFields);
+  private async lookup(session: ReadOnlySession, tool: ToolDefinition, args: Record<string, unknown>, scope: ScopeResolver): Promise<ToolOutcome> {
+    const fields = tool.resultFields.map(([field]) => field);
+    const statement = this.statement(this.exact(session.builder()), tool.table, scope);
+    this.select(statement, tool, fields);
     for (const column of tool.keyColumns) {
       const field = tool.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
-      builder.whereRaw('?? = ?', [this.ident(column), bindValue(this.dialect, column, args[field])]);
+      this.where(statement.builder, sql`${this.col(BASE, column)} = ${this.bind(column, args[field])}`);
     }
-    const records = (await builder.limit(1)) as Record<string, unknown>[];
+    const records = (await statement.builder.limit(1)) as Record<string, unknown>[];
     const record = records[0];
-    return { kind: 'lookup', row: record ? this.render(tool.resultFields, record) : null };
+    return { kind: 'lookup', row: record ? this.renderRow(tool, fields, record) : null };
   }
 
-  private async count(
-    session: ReadOnlySession,
-    tool: ToolDefinition,
-    where: readonly Filter[] | undefined,
-    scope: ReadonlyMap<ColumnModel, unknown>,
-  ): Promise<ToolOutcome> {
-    const builder = this.from(session, tool, scope);
-    builder.select(this.raw('COUNT(*) AS ' + quoteIdentifier(this.dialect, 'count')));
-    if (where) this.applyWhere(builder, tool, where);
-    const [record] = (await builder) as Record<string, unknown>[];
+  private async count(session: ReadOnlySession, tool: ToolDefinition, where: readonly Filter[] | undefined, scope: ScopeResolver): Promise<ToolOutcome> {
+    const statement = this.statement(this.exact(session.builder()), tool.table, scope);
+    statement.builder.select(this.raw(sql`COUNT(*) AS ${this.name('count')}`));
+    if (where) this.applyWhere(statement, statement.builder, tool.fields, BASE, where);
+    const [record] = (await statement.builder) as Record<string, unknown>[];
     return { kind: 'count', count: Number(record?.count ?? 0) };
   }
 
-  private applyOrder(builder: Knex.QueryBuilder, tool: ToolDefinition, orderBy: NonNullable<QueryArguments['order_by']>): void {
-    const ordered = new Set<ColumnModel>();
+  /**
+   * where → GROUP BY → metrics, in an inner query whose outputs get positional aliases (g0…, m0…); having, order
+   * and paging on the outer query, which can name those aliases on every dialect.
+   */
+  private async aggregate(
+    session: ReadOnlySession,
+    tool: ToolDefinition,
+    where: readonly Filter[] | undefined,
+    plan: AggregatePlan,
+    scope: ScopeResolver,
+  ): Promise<ToolOutcome> {
+    const inner = this.statement(this.knex.queryBuilder(), tool.table, scope);
+    const expressions = new AggregateSql(this.dialect, this.timeZone, (text, bindings) => this.knex.raw(text, bindings as Knex.Value[]));
+    const selects: Knex.Raw[] = [];
+    plan.groups.forEach((group, index) => {
+      const expression = expressions.group(this.fieldSql(inner, group, tool.fields), group);
+      selects.push(this.raw(sql`${expression} AS ${this.name(`g${index}`)}`));
+    });
+    plan.metrics.forEach((metric, index) => {
+      const column = metric.ref && this.fieldSql(inner, metric.ref, tool.fields);
+      for (const [suffix, expression] of expressions.metric(metric, column)) selects.push(this.raw(sql`${expression} AS ${this.name(`m${index}${suffix}`)}`));
+    });
+    inner.builder.select(selects);
+    if (where) this.applyWhere(inner, inner.builder, tool.fields, BASE, where);
+    if (plan.groups.length > 0) inner.builder.groupByRaw(plan.groups.map((_, index) => String(index + 1)).join(', '));
+
+    const outer = this.exact(session.builder()).select('*').from(inner.builder.as('g'));
+    const aliasOf = new Map<string, string>();
+    plan.groups.forEach((group, index) => aliasOf.set(group.output, `g${index}`));
+    plan.metrics.forEach((metric, index) => aliasOf.set(metric.output, metric.fn === 'avg' ? `m${index}_avg` : `m${index}`));
+    for (const condition of plan.having) {
+      const index = plan.metrics.indexOf(condition.metric);
+      const alias = aliasOf.get(condition.metric.output) ?? `m${index}`;
+      const value = expressions.havingValue(condition, (column, raw) => this.bind(column, raw));
+      this.where(outer, sql`${this.output(alias)} ${verbatim(COMPARISONS[condition.op] ?? '=')} ${value}`);
+    }
+    const ordered = new Set<string>();
+    const order = (output: string, direction: 'ASC' | 'DESC') => {
+      const alias = aliasOf.get(output);
+      if (!alias || ordered.has(alias)) return;
+      ordered.add(alias);
+      this.orderBy(outer, this.output(alias), direction);
+    };
+    for (const { output, direction } of plan.orderBy) order(output, direction === 'desc' ? 'DESC' : 'ASC');
+    // Group outputs break ties, so pages and dialects agree on the order.
+    for (const group of plan.groups) order(group.output, 'ASC');
+    const records = (await outer.limit(plan.limit + 1).offset(plan.offset)) as Record<string, unknown>[];
+    const truncated = records.length > plan.limit;
+    return {
+      kind: 'aggregate',
+      rows: records.slice(0, plan.limit).map((record) => expressions.render(plan, record)),
+      truncated,
+      nextOffset: truncated ? plan.offset + plan.limit : undefined,
+    };
+  }
+
+  private applyOrder(statement: Statement, tool: ToolDefinition, orderBy: NonNullable<QueryArguments['order_by']>): void {
+    const ordered = new Set<string>();
     for (const { field, direction } of orderBy) {
-      const column = tool.columnsByField.get(field);
-      if (!column || ordered.has(column)) continue;
-      ordered.add(column);
-      this.orderBy(builder, column, direction === 'desc' ? 'DESC' : 'ASC');
+      const ref = resolveField(tool.fields, field);
+      if (!ref || ordered.has(field)) continue;
+      ordered.add(field);
+      this.orderBy(statement.builder, this.fieldSql(statement, ref, tool.fields), direction === 'desc' ? 'DESC' : 'ASC');
     }
     // The primary key breaks ties so that offsets page through a stable order.
     for (const column of tool.table.primaryKey ?? []) {
-      if (!ordered.has(column)) this.orderBy(builder, column, 'ASC');
+      const field = tool.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
+      if (!ordered.has(field)) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
     }
   }
 
   /** NULLs sort last in both directions on every dialect. */
-  private orderBy(builder: Knex.QueryBuilder, column: ColumnModel, direction: 'ASC' | 'DESC'): void {
-    const name = quoteIdentifier(this.dialect, column.name);
-    if (this.dialect === 'mysql') builder.orderByRaw(`${name} IS NULL, ${name} ${direction}`);
-    else builder.orderByRaw(`${name} ${direction} NULLS LAST`);
+  private orderBy(builder: Knex.QueryBuilder, expression: Fragment, direction: 'ASC' | 'DESC'): void {
+    const order =
+      this.dialect === 'mysql' ? sql`${expression} IS NULL, ${expression} ${verbatim(direction)}` : sql`${expression} ${verbatim(direction)} NULLS LAST`;
+    builder.orderByRaw(order.text, order.bindings as Knex.Value[]);
   }
 
-  /** Conditions of a list are ANDed; groups nest with OR, AND and NOT. */
-  private applyWhere(builder: Knex.QueryBuilder, tool: ToolDefinition, filters: readonly Filter[]): void {
+  /** An output column of the aggregate's inner query, `g.g0` or `g.m1`. */
+  private output(alias: string): Fragment {
+    return new Fragment('??', [this.knex.raw(`${quoteIdentifier(this.dialect, 'g')}.${quoteIdentifier(this.dialect, alias)}`)]);
+  }
+
+  /** Conditions of a list are ANDed; groups nest with OR, AND and NOT; `has` becomes EXISTS over the relation. */
+  private applyWhere(statement: Statement, builder: Knex.QueryBuilder, fields: TableFields, alias: string, filters: readonly Filter[]): void {
     for (const filter of filters) {
       if ('field' in filter) {
-        this.applyCondition(builder, tool, filter);
+        this.applyCondition(builder, fields, alias, filter);
+      } else if ('has' in filter) {
+        this.applyExists(statement, builder, fields, alias, filter);
       } else if ('or' in filter && filter.or) {
         const members = filter.or;
         builder.where((group) => {
-          for (const member of members) group.orWhere((inner) => this.applyWhere(inner, tool, [member]));
+          for (const member of members) group.orWhere((inner) => this.applyWhere(statement, inner, fields, alias, [member]));
         });
       } else if ('and' in filter && filter.and) {
         const members = filter.and;
-        builder.where((group) => this.applyWhere(group, tool, members));
+        builder.where((group) => this.applyWhere(statement, group, fields, alias, members));
       } else if ('not' in filter && filter.not) {
         const member = filter.not;
-        builder.whereNot((group) => this.applyWhere(group, tool, [member]));
+        builder.whereNot((group) => this.applyWhere(statement, group, fields, alias, [member]));
       }
     }
   }
 
-  /**
-   * The column goes in as a `??` binding holding its quoted name: Knex then inserts it verbatim instead of
-   * counting a `?` inside the name (a column called `what?`) as a value placeholder.
-   */
-  private applyCondition(builder: Knex.QueryBuilder, tool: ToolDefinition, condition: Condition): void {
-    const column = tool.columnsByField.get(condition.field);
+  /** Related rows exist: matched on the key's column pairs, within the related table's scope, meeting `where`. */
+  private applyExists(statement: Statement, builder: Knex.QueryBuilder, fields: TableFields, alias: string, filter: Exists): void {
+    const related = fields.relations.get(filter.has);
+    if (!related) return;
+    statement.subqueries += 1;
+    const inner = `s${statement.subqueries}`;
+    const subquery = this.knex.queryBuilder().select(this.knex.raw('1')).from(this.raw(this.table(related.target.table, inner)));
+    for (const [local, remote] of related.relation.pairs) this.where(subquery, sql`${this.col(inner, remote)} = ${this.col(alias, local)}`);
+    this.scopeWhere(subquery, related.target.table, inner, statement.scope);
+    if (filter.where) this.applyWhere(statement, subquery, related.target, inner, filter.where);
+    builder.whereExists(subquery);
+  }
+
+  private applyCondition(builder: Knex.QueryBuilder, fields: TableFields, alias: string, condition: Condition): void {
+    const column = fields.columnsByField.get(condition.field);
     if (!column) return;
-    const name = this.ident(column);
-    const bind = (value: unknown) => bindValue(this.dialect, column, value);
+    const name = this.col(alias, column);
+    const bind = (value: unknown) => this.bind(column, value);
     const { op, value } = condition;
     const comparison = COMPARISONS[op];
     if (comparison) {
-      builder.whereRaw(`?? ${comparison} ?`, [name, bind(value)]);
+      this.where(builder, sql`${name} ${verbatim(comparison)} ${bind(value)}`);
     } else if (op === 'in' || op === 'not_in') {
-      const values = (value as unknown[]).map(bind);
-      builder.whereRaw(`?? ${op === 'in' ? 'IN' : 'NOT IN'} (${values.map(() => '?').join(', ')})`, [name, ...values]);
+      const values = joinFragments((value as unknown[]).map((item) => sql`${bind(item)}`), ', ');
+      this.where(builder, sql`${name} ${verbatim(op === 'in' ? 'IN' : 'NOT IN')} (${values})`);
     } else if (op === 'between') {
       const [low, high] = value as [unknown, unknown];
-      builder.whereRaw('?? BETWEEN ? AND ?', [name, bind(low), bind(high)]);
+      this.where(builder, sql`${name} BETWEEN ${bind(low)} AND ${bind(high)}`);
     } else if (op === 'is_null' || op === 'is_not_null') {
-      builder.whereRaw(`?? IS ${op === 'is_null' ? '' : 'NOT '}NULL`, [name]);
+      this.where(builder, sql`${name} ${verbatim(op === 'is_null' ? 'IS NULL' : 'IS NOT NULL')}`);
     } else {
       const text = escapeLike(String(value));
       const pattern = op === 'contains' ? `%${text}%` : op === 'starts_with' ? `${text}%` : `%${text}`;
       // ILIKE on PostgreSQL (the cast serves string-like types without LIKE); MySQL and SQLite LIKE ignore case already.
-      const sql = this.dialect === 'postgresql' ? `??::text ILIKE ? ESCAPE '!'` : `?? LIKE ? ESCAPE '!'`;
-      builder.whereRaw(sql, [name, pattern]);
+      this.where(builder, this.dialect === 'postgresql' ? sql`${name}::text ILIKE ${pattern} ESCAPE '!'` : sql`${name} LIKE ${pattern} ESCAPE '!'`);
     }
   }
+}
+
+/** A scoping column returned with `scope.visible`: a result field, never a field arguments can name. */
+function scopeField(tool: ToolDefinition, field: string): FieldRef {
+  const column = tool.resultFields.find(([name]) => name === field)?.[1];
+  if (!column) throw new Error(`unknown field ${field}`);
+  return { field, column, relation: null };
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, Dialect, NormalizedType } from '../introspect/model.js';
+import { wallClock as zonedWallClock } from '../shared/time.js';
 
 const pad = (value: number, length = 2) => String(value).padStart(length, '0');
 
@@ -15,15 +16,18 @@ const ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
  * The value to bind for a validated filter value. Date-times are rewritten to `YYYY-MM-DD HH:MM:SS[.fff]`,
- * the form SQLite stores and every server parses; one with a zone is converted to UTC first.
+ * the form SQLite stores and every server parses; one with a zone is converted first (see below).
  */
-export function bindValue(dialect: Dialect, column: ColumnModel, value: unknown): Knex.Value {
+export function bindValue(dialect: Dialect, column: ColumnModel, value: unknown, timeZone = 'UTC'): Knex.Value {
   if (typeof value === 'boolean' && dialect === 'sqlite') return value ? 1 : 0;
   if (column.type === 'datetime' && typeof value === 'string') {
     const text = value.trim();
     const zoned = ZONE.test(text) && text.length > 10;
+    // A zoned value names an instant: an instant column gets it in UTC, a zone-less column its wall clock in `timeZone`.
     const wallClock = zoned
-      ? formatDateTime(new Date(text.replace(' ', 'T')), true)
+      ? column.withTimeZone || timeZone === 'UTC'
+        ? formatDateTime(new Date(text.replace(' ', 'T')), true)
+        : zonedWallClock(new Date(text.replace(' ', 'T')), timeZone)
       : (text.length === 10 ? `${text} 00:00:00` : text.replace('T', ' ')).replace(/^(\S+ \d{2}:\d{2})$/, '$1:00');
     // An instant column gets an explicit UTC offset so the session time zone cannot shift it.
     return column.withTimeZone ? `${wallClock}+00:00` : wallClock;

@@ -48,9 +48,11 @@ export interface EffectivePolicy {
   readonly fingerprint: string;
   readonly maxRows: number | undefined;
   allows(tool: { readonly name: string; readonly schema: string; readonly table: string }): boolean;
+  /** Whether the caller may read a table at all, e.g. through a relation; `undefined` when tables are not restricted. */
+  readonly allowsTable: ((schema: string, table: string) => boolean) | undefined;
 }
 
-const UNRESTRICTED: EffectivePolicy = { fingerprint: '', maxRows: undefined, allows: () => true };
+const UNRESTRICTED: EffectivePolicy = { fingerprint: '', maxRows: undefined, allows: () => true, allowsTable: undefined };
 
 /**
  * Combines restrictions (from the key record and from the host's function; each one narrows), keeping compiled
@@ -81,12 +83,12 @@ function compile(present: readonly CallerPolicy[], fingerprint: string): Effecti
   const tableMatchers = present.flatMap((policy) => (policy.tables ? [picomatch([...policy.tables], { dot: true })] : []));
   const toolMatchers = present.flatMap((policy) => (policy.tools ? [picomatch([...policy.tools], { dot: true })] : []));
   const rows = present.flatMap((policy) => (policy.maxRows !== undefined ? [policy.maxRows] : []));
+  const allowsTable = (schema: string, table: string) => tableMatchers.every((match) => match(table) || match(`${schema}.${table}`));
   return {
     fingerprint,
     maxRows: rows.length > 0 ? Math.min(...rows) : undefined,
-    allows: (tool) =>
-      tableMatchers.every((match) => match(tool.table) || match(`${tool.schema}.${tool.table}`)) &&
-      toolMatchers.every((match) => match(tool.name)),
+    allows: (tool) => allowsTable(tool.schema, tool.table) && toolMatchers.every((match) => match(tool.name)),
+    allowsTable: tableMatchers.length > 0 ? allowsTable : undefined,
   };
 }
 

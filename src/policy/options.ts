@@ -4,6 +4,7 @@ import { ConfigurationError } from '../errors.js';
 import type { AuditOptions } from '../audit/auditor.js';
 import type { AuditValues } from '../audit/redact.js';
 import type { AuditSink } from '../audit/event.js';
+import { isValidTimeZone } from '../shared/time.js';
 import type { CallerIdentity, CallerPolicy, RequestContext, ScopeValue } from './caller.js';
 
 /** Bounds on tool arguments. Every default is chosen so a hostile call stays cheap. */
@@ -18,6 +19,10 @@ export interface ArgumentLimits {
   maxFilterDepth?: number;
   /** Largest `offset`. @default 100000 */
   maxOffset?: number;
+  /** Most `group_by` keys in one aggregate call. @default 5 */
+  maxGroupBy?: number;
+  /** Most `metrics` in one aggregate call. @default 10 */
+  maxMetrics?: number;
 }
 
 /**
@@ -51,6 +56,20 @@ export interface ConexorOptions {
   statementTimeoutMs?: number;
   /** Bounds on tool arguments. */
   limits?: ArgumentLimits;
+  /**
+   * IANA time zone in which relative times (`{"ago": …}`, `{"start_of": "month"}`) and time buckets are computed;
+   * date-time columns without a zone are read as wall-clock time in it. @default 'UTC'
+   */
+  timeZone?: string;
+  /** The server's clock, for relative times. @default () => new Date() */
+  clock?: () => Date;
+  /**
+   * `aggregate_<table>` tools: `false` generates none; `{ exclude }` leaves out the listed tables (names or globs).
+   * @default true
+   */
+  aggregates?: boolean | { exclude: string[] };
+  /** Relations through declared foreign keys: related fields (`customer.name`) and `has` filters. @default true */
+  relations?: boolean;
   /** Name and version the MCP server reports. @default { name: 'conexor', version: <package version> } */
   serverInfo?: { name?: string; version?: string };
   /** Extra text appended to the server instructions sent to clients. */
@@ -116,8 +135,14 @@ const optionsSchema = z
         maxStringLength: positiveInt(1_000_000).optional(),
         maxFilterDepth: positiveInt(10).optional(),
         maxOffset: z.number().int().min(0).max(1_000_000_000).optional(),
+        maxGroupBy: positiveInt(20).optional(),
+        maxMetrics: positiveInt(50).optional(),
       })
       .optional(),
+    timeZone: z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "UTC" or "Europe/Paris"').optional(),
+    clock: z.custom<() => Date>((value) => typeof value === 'function', 'expected a function returning a Date').optional(),
+    aggregates: z.union([z.boolean(), z.strictObject({ exclude: nameList })]).optional(),
+    relations: z.boolean().optional(),
     serverInfo: z.strictObject({ name: z.string().min(1).optional(), version: z.string().min(1).optional() }).optional(),
     instructions: z.string().max(10_000).optional(),
     callerPolicy: z.custom<NonNullable<ConexorOptions['callerPolicy']>>((value) => typeof value === 'function', 'expected a function').optional(),
@@ -167,6 +192,11 @@ export interface ResolvedOptions {
   readonly defaultLimit: number;
   readonly statementTimeoutMs: number;
   readonly limits: Readonly<Required<ArgumentLimits>>;
+  readonly timeZone: string;
+  readonly clock: () => Date;
+  /** Tables without an aggregate tool (names or globs); `true` for none at all. */
+  readonly aggregatesExcluded: readonly string[] | true;
+  readonly relations: boolean;
   readonly serverInfo: { readonly name: string; readonly version: string };
   readonly instructions: string | undefined;
   readonly logger: Logger;
@@ -185,7 +215,8 @@ export const DEFAULTS = {
   maxRows: 100,
   defaultLimit: 25,
   statementTimeoutMs: 5_000,
-  limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 3, maxOffset: 100_000 },
+  limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 3, maxOffset: 100_000, maxGroupBy: 5, maxMetrics: 10 },
+  timeZone: 'UTC',
 } as const;
 
 /** Validates options and applies defaults; throws {@link ConfigurationError} naming the first mistakes. */
@@ -218,6 +249,10 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
     defaultLimit,
     statementTimeoutMs: value.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
     limits: { ...DEFAULTS.limits, ...value.limits },
+    timeZone: value.timeZone ?? DEFAULTS.timeZone,
+    clock: value.clock ?? (() => new Date()),
+    aggregatesExcluded: value.aggregates === false ? true : value.aggregates === true || value.aggregates === undefined ? [] : value.aggregates.exclude,
+    relations: value.relations ?? true,
     serverInfo: { name: value.serverInfo?.name ?? 'conexor', version: value.serverInfo?.version ?? packageVersion },
     instructions: value.instructions,
     logger: value.logger ?? pino({ name: 'conexor', level: silent ? 'silent' : 'warn' }, pino.destination(2)),

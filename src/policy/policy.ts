@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import { ConfigurationError } from '../errors.js';
 import type { ColumnModel, DatabaseModel, Dialect, TableModel } from '../introspect/model.js';
 import type { ResolvedOptions } from './options.js';
+import { snakeCase } from '../shared/snake-case.js';
 import { looksSecret } from './secrets.js';
 
 /** A foreign key whose both ends are exposed, so it can be described to a model. */
@@ -10,6 +11,21 @@ export interface ExposedForeignKey {
   readonly columns: readonly ColumnModel[];
   readonly target: TableModel;
   readonly targetColumns: readonly ColumnModel[];
+  /** Whether the key references the target's primary key or a unique key, so a row has at most one target row. */
+  readonly toOne: boolean;
+}
+
+/**
+ * A way from a table to related rows through a declared foreign key, named for the model: `customer` for
+ * `orders.customer_id → customers` (kind `one`), `orders` for the reverse way (kind `many`).
+ */
+export interface ExposedRelation {
+  readonly name: string;
+  /** `one`: this table's foreign key to a unique key of the target; `many`: the target's foreign key to this table. */
+  readonly kind: 'one' | 'many';
+  readonly target: TableModel;
+  /** Column pairs `[this table's column, the target's column]` the rows are matched on. */
+  readonly pairs: readonly (readonly [ColumnModel, ColumnModel])[];
 }
 
 /** A table as policy lets a model see it: only visible columns, and only keys made of visible columns. */
@@ -27,6 +43,10 @@ export interface ExposedTable {
   readonly scopeColumns: readonly ColumnModel[];
   /** Whether scoping columns are returned in results (`scope.visible`). */
   readonly scopeVisible: boolean;
+  /** Relations to other exposed tables (empty with `relations: false`). */
+  readonly relations: readonly ExposedRelation[];
+  /** Whether the table gets an `aggregate_<table>` tool. */
+  readonly aggregates: boolean;
 }
 
 /** The whole exposed surface, the single input of the tool catalog. */
@@ -48,6 +68,8 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
   checkTablePatterns('tables.exclude', options.exclude, tables);
   checkColumnMap('hiddenColumns', options.hiddenColumns, tables);
   checkColumnMap('allowedColumns', options.allowedColumns, tables);
+  if (options.aggregatesExcluded !== true) checkTablePatterns('aggregates.exclude', options.aggregatesExcluded, tables);
+  const noAggregates = options.aggregatesExcluded === true ? () => true : matcher(options.aggregatesExcluded);
   const scopeNames = new Set(options.scope?.columns ?? []);
 
   const include = options.include && matcher(options.include);
@@ -105,7 +127,9 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
         if (kept.length === 0) continue;
         const columns = resolve(table, kept.map(([column]) => column));
         const targetColumns = resolve(target, kept.map(([, referenced]) => referenced));
-        if (columns && targetColumns) foreignKeys.push({ name: key.name, columns, target, targetColumns });
+        if (columns && targetColumns) {
+          foreignKeys.push({ name: key.name, columns, target, targetColumns, toOne: isKeyOf(target, key.referencedColumns) });
+        }
       }
       return {
         table,
@@ -118,15 +142,68 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
         foreignKeys,
         scopeColumns: table.columns.filter((column) => scopeNames.has(column.name)),
         scopeVisible: options.scope?.visible ?? false,
+        relations: [],
+        aggregates: !noAggregates(table),
       };
     })
     .filter((table) => table.columns.length > 0);
 
+  const defaultSchema = options.schemas?.[0] ?? tables[0]?.schema ?? '';
   return {
     dialect: model.dialect,
-    defaultSchema: options.schemas?.[0] ?? tables[0]?.schema ?? '',
-    tables: exposed,
+    defaultSchema,
+    tables: options.relations ? withRelations(exposed, defaultSchema) : exposed,
   };
+}
+
+/** Whether `columns` are exactly the primary key or a unique key of `table`, in any order. */
+function isKeyOf(table: TableModel, columns: readonly string[]): boolean {
+  const wanted = [...columns].sort().join('\u0000');
+  const keys = [...(table.primaryKey ? [table.primaryKey] : []), ...table.uniqueKeys.map((key) => key.columns)];
+  return keys.some((key) => [...key].sort().join('\u0000') === wanted);
+}
+
+/** Name of the way along a foreign key: its single column without `_id` (`customer_id` → `customer`), else the target. */
+function toOneName(key: ExposedForeignKey): string {
+  const column = key.columns.length === 1 ? snakeCase(key.columns[0]?.name ?? '') : '';
+  const stripped = column.replace(/_id$/, '');
+  return stripped || snakeCase(key.target.name) || 'related';
+}
+
+/**
+ * Adds both directions of every exposed foreign key: `one` from the referencing table (only when the key
+ * references a unique key), `many` from the referenced one. Names are unique per table (`_2`, `_3`… on a clash).
+ */
+function withRelations(tables: readonly ExposedTable[], defaultSchema: string): ExposedTable[] {
+  const byModel = new Map(tables.map((exposed) => [exposed.table, exposed]));
+  const found = new Map<ExposedTable, { base: string; relation: Omit<ExposedRelation, 'name'> }[]>(tables.map((exposed) => [exposed, []]));
+  const tableName = (table: TableModel) => (table.schema === defaultSchema ? snakeCase(table.name) : `${snakeCase(table.schema)}_${snakeCase(table.name)}`) || 'table';
+  for (const source of tables) {
+    const keysTo = new Map<TableModel, number>();
+    for (const key of source.foreignKeys) keysTo.set(key.target, (keysTo.get(key.target) ?? 0) + 1);
+    for (const key of source.foreignKeys) {
+      const target = byModel.get(key.target);
+      if (!target) continue;
+      const pairs = key.columns.map((column, index) => [column, key.targetColumns[index] as ColumnModel] as const);
+      const one = toOneName(key);
+      if (key.toOne) found.get(source)?.push({ base: one, relation: { kind: 'one', target: key.target, pairs } });
+      const several = (keysTo.get(key.target) ?? 0) > 1 || key.target === source.table;
+      found.get(target)?.push({
+        base: several ? `${tableName(source.table)}_by_${one}` : tableName(source.table),
+        relation: { kind: 'many', target: source.table, pairs: pairs.map(([column, targetColumn]) => [targetColumn, column] as const) },
+      });
+    }
+  }
+  return tables.map((exposed) => {
+    const used = new Set<string>();
+    const relations = (found.get(exposed) ?? []).map(({ base, relation }): ExposedRelation => {
+      let name = base;
+      for (let n = 2; used.has(name); n += 1) name = `${base}_${n}`;
+      used.add(name);
+      return { name, ...relation };
+    });
+    return relations.length > 0 ? { ...exposed, relations } : exposed;
+  });
 }
 
 /** Keys that became equal once scoping columns were dropped are listed once. */
@@ -195,4 +272,18 @@ function suggest(name: string, known: readonly string[]): string {
   if (known.length === 0) return '';
   const shown = known.slice(0, 20).map((n) => `"${n}"`).join(', ');
   return `; known: ${shown}${known.length > 20 ? ', …' : ''}`;
+}
+
+/**
+ * The schema as a caller restricted to some tables sees it: every table stays (tool names do not change), but
+ * relations towards tables it may not read are gone, so neither schemas nor calls can reach them.
+ */
+export function withoutRelationsTo(schema: ExposedSchema, allowsTable: (table: TableModel) => boolean): ExposedSchema {
+  return {
+    ...schema,
+    tables: schema.tables.map((exposed) => {
+      const relations = exposed.relations.filter((relation) => allowsTable(relation.target));
+      return relations.length === exposed.relations.length ? exposed : { ...exposed, relations };
+    }),
+  };
 }

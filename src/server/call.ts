@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditEvent, AuditOutcome } from '../audit/event.js';
-import { ConexorError, InvalidArgumentsError } from '../errors.js';
+import { ConexorError, DeniedError, InvalidArgumentsError } from '../errors.js';
 import { toQueryError } from '../execute/errors.js';
-import type { Executor } from '../execute/execute.js';
+import type { Executor, ScopeResolver } from '../execute/execute.js';
 import type { ColumnModel } from '../introspect/model.js';
 import { policyCache, policyOfKey, type EffectivePolicy, type RequestContext } from '../policy/caller.js';
 import type { ResolvedOptions } from '../policy/options.js';
 import { redactArguments, type AuditValues } from '../audit/redact.js';
-import { parseArguments } from '../tools/arguments.js';
-import type { ToolCatalog, ToolDefinition } from '../tools/catalog.js';
+import { withoutRelationsTo, type ExposedSchema } from '../policy/policy.js';
+import { planAggregate } from '../tools/aggregate.js';
+import { parseArguments, type Filter } from '../tools/arguments.js';
+import { buildCatalog, type TableFields, type ToolCatalog, type ToolDefinition } from '../tools/catalog.js';
+import { resolveTimes } from '../tools/resolve-time.js';
 import { toErrorResult, toToolResult } from '../tools/render.js';
 
 /** Receives one event per call; rejecting withholds the result (fail closed). */
@@ -22,13 +25,6 @@ class UnknownToolError extends ConexorError {
   }
 }
 
-/** The caller may not make this call (scope value missing). */
-class DeniedError extends ConexorError {
-  constructor(message: string) {
-    super('denied', message);
-  }
-}
-
 // Per-caller listings are cached by the caller's restrictions; a bound keeps hostile variety from growing it.
 const MAX_CACHED_LISTINGS = 1_000;
 
@@ -38,15 +34,35 @@ const MAX_CACHED_LISTINGS = 1_000;
  */
 export class CallPipeline {
   private readonly listings = new Map<string, readonly Tool[]>();
+  /** Catalogs without the relations a caller's table restrictions forbid, by restriction fingerprint. */
+  private readonly narrowedCatalogs = new Map<string, ToolCatalog>();
   private readonly compiledPolicy = policyCache(MAX_CACHED_LISTINGS);
+  /** Tables with scoping columns. */
+  private readonly scoped: ReadonlySet<unknown>;
 
   constructor(
+    private readonly exposed: ExposedSchema,
     private readonly catalog: ToolCatalog,
     private readonly executor: Executor,
     private readonly options: ResolvedOptions,
     private readonly audit: AuditRecorder | undefined,
     private readonly values: AuditValues = 'clear',
-  ) {}
+  ) {
+    this.scoped = new Set(exposed.tables.filter((table) => table.scopeColumns.length > 0).map((table) => table.table));
+  }
+
+  /** The catalog a caller works with: relations towards tables it may not read are gone from schemas and calls. */
+  private catalogFor(policy: EffectivePolicy): ToolCatalog {
+    const allowsTable = policy.allowsTable;
+    if (!allowsTable || !this.exposed.tables.some((table) => table.relations.length > 0)) return this.catalog;
+    let catalog = this.narrowedCatalogs.get(policy.fingerprint);
+    if (!catalog) {
+      catalog = buildCatalog(withoutRelationsTo(this.exposed, (table) => allowsTable(table.schema, table.name)), this.options);
+      if (this.narrowedCatalogs.size >= MAX_CACHED_CATALOGS) this.narrowedCatalogs.clear();
+      this.narrowedCatalogs.set(policy.fingerprint, catalog);
+    }
+    return catalog;
+  }
 
   /** The caller's restrictions: the key's own policy and the host's `callerPolicy`, each narrowing. */
   async policyFor(context: RequestContext): Promise<EffectivePolicy> {
@@ -60,13 +76,16 @@ export class CallPipeline {
     if (policy.fingerprint === '') return this.catalog.definitions;
     const cached = this.listings.get(policy.fingerprint);
     if (cached) return cached;
-    const listing = this.catalog.tools.filter((tool) => policy.allows(reference(tool))).map((tool) => narrowed(tool, policy.maxRows, this.options));
+    const listing = this.catalogFor(policy)
+      .tools.filter((tool) => policy.allows(reference(tool)))
+      .map((tool) => narrowed(tool, policy.maxRows, this.options));
     if (this.listings.size >= MAX_CACHED_LISTINGS) this.listings.clear();
     this.listings.set(policy.fingerprint, listing);
     return listing;
   }
 
-  async call(tool: ToolDefinition, args: unknown, context: RequestContext): Promise<CallToolResult> {
+  async call(generated: ToolDefinition, args: unknown, context: RequestContext): Promise<CallToolResult> {
+    let tool = generated;
     const started = performance.now();
     const timestamp = new Date().toISOString();
     let outcome: AuditOutcome = 'ok';
@@ -77,13 +96,18 @@ export class CallPipeline {
     try {
       const policy = await this.policyFor(context);
       if (!policy.allows(reference(tool))) throw new UnknownToolError(tool.name);
+      tool = this.catalogFor(policy).byName.get(tool.name) ?? tool;
       const parsed = parseArguments(tool, args, this.options.limits);
-      if (tool.kind === 'query' && policy.maxRows !== undefined) limitRows(tool.name, parsed, args, policy.maxRows, this.options.defaultLimit);
+      if ((tool.kind === 'query' || tool.kind === 'aggregate') && policy.maxRows !== undefined) {
+        limitRows(tool.name, parsed, args, policy.maxRows, this.options.defaultLimit);
+      }
+      const plan = tool.kind === 'aggregate' ? planAggregate(tool, parsed) : undefined;
+      const times = resolveTimes(tool.fields, parsed.where as Filter[] | undefined, this.options.clock(), this.options.timeZone);
       const scope = await this.scopeFor(tool, context);
-      const done = await this.executor.run(tool, parsed, scope);
-      rowCount = done.kind === 'query' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
-      truncated = done.kind === 'query' ? done.truncated : null;
-      result = toToolResult(done);
+      const done = await this.executor.run(tool, parsed, scope, plan);
+      rowCount = done.kind === 'query' || done.kind === 'aggregate' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
+      truncated = done.kind === 'query' || done.kind === 'aggregate' ? done.truncated : null;
+      result = toToolResult(done, times);
     } catch (error) {
       const reported = error instanceof UnknownToolError || error instanceof DeniedError ? error : toQueryError(error);
       outcome = outcomeOf(error, reported);
@@ -139,21 +163,43 @@ export class CallPipeline {
     }
   }
 
-  /** The caller's value for each scoping column of the table; a missing one denies the call. */
-  private async scopeFor(tool: ToolDefinition, context: RequestContext): Promise<ReadonlyMap<ColumnModel, unknown>> {
-    const columns = tool.table.scopeColumns;
-    if (columns.length === 0 || !this.options.scope) return new Map();
+  /**
+   * The caller's scope values for every table the call may read (its own, joined and `has` tables). A missing
+   * value denies the call: up front for the tool's own table, when the query is built for a related one.
+   */
+  private async scopeFor(tool: ToolDefinition, context: RequestContext): Promise<ScopeResolver> {
+    if (!this.options.scope || !reachesScoped(tool.fields, this.scoped)) return NO_SCOPE;
     const values = await this.options.scope.values(context);
-    const scope = new Map<ColumnModel, unknown>();
-    for (const column of columns) {
-      const value = values[column.name];
-      if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
-        throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
+    const resolver: ScopeResolver = (table) => {
+      const scope = new Map<ColumnModel, unknown>();
+      for (const column of table.scopeColumns) {
+        const value = values[column.name];
+        if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
+          throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
+        }
+        scope.set(column, value);
       }
-      scope.set(column, value);
-    }
-    return scope;
+      return scope;
+    };
+    resolver(tool.table);
+    return resolver;
   }
+}
+
+const NO_SCOPE: ScopeResolver = () => new Map();
+const MAX_CACHED_CATALOGS = 100;
+
+/** Whether a call on these fields may read a scoped table: its own, or one reached through relations. */
+function reachesScoped(fields: TableFields, scoped: ReadonlySet<unknown>): boolean {
+  const seen = new Set<TableFields>();
+  const pending = [fields];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    if (scoped.has(next.table.table)) return true;
+    for (const { target } of next.relations.values()) pending.push(target);
+  }
+  return false;
 }
 
 function reference(tool: ToolDefinition): { name: string; schema: string; table: string } {
@@ -186,7 +232,7 @@ function limitRows(tool: string, parsed: Record<string, unknown>, raw: unknown, 
 
 /** A tool definition as a restricted caller sees it: `limit` bounded by its `maxRows`. */
 function narrowed(tool: ToolDefinition, maxRows: number | undefined, options: ResolvedOptions): Tool {
-  if (tool.kind !== 'query' || maxRows === undefined || maxRows >= options.maxRows) return tool.definition;
+  if ((tool.kind !== 'query' && tool.kind !== 'aggregate') || maxRows === undefined || maxRows >= options.maxRows) return tool.definition;
   const input = tool.definition.inputSchema as { properties?: Record<string, Record<string, unknown>> };
   const limit = input.properties?.limit;
   if (!limit) return tool.definition;

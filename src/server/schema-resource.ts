@@ -15,6 +15,7 @@ interface TableSummary {
   primaryKey?: string[];
   uniqueKeys?: string[][];
   links?: { fields: string[]; table: string; targetFields: string[] }[];
+  relations?: { name: string; kind: 'one' | 'many'; table: string; fields: string[]; targetFields: string[] }[];
 }
 
 /**
@@ -56,6 +57,17 @@ export function schemaDocument(exposed: ExposedSchema, catalog: ToolCatalog): st
               fields: key.columns.map((column) => f(column.name)),
               table: key.target.name,
               targetFields: key.targetColumns.map((column) => field(key.target.schema, key.target.name, column.name)),
+            })),
+          }
+        : {}),
+      ...(entry.relations.length
+        ? {
+            relations: entry.relations.map((relation) => ({
+              name: relation.name,
+              kind: relation.kind,
+              table: relation.target.name,
+              fields: relation.pairs.map(([column]) => f(column.name)),
+              targetFields: relation.pairs.map(([, column]) => field(relation.target.schema, relation.target.name, column.name)),
             })),
           }
         : {}),

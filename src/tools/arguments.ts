@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { InvalidArgumentsError } from '../errors.js';
 import type { ResolvedOptions } from '../policy/options.js';
-import type { ToolDefinition } from './catalog.js';
+import { explainAggregateIssue } from './aggregate.js';
+import type { TableFields, ToolDefinition } from './catalog.js';
 import { OPERATORS_BY_TYPE, VALUE_SHAPE, expectedValue, type Operator } from './filters.js';
 
 /** One validated condition. */
@@ -14,10 +15,18 @@ export interface Condition {
 /** A validated group of conditions. */
 export type Group = { readonly or: readonly Filter[] } | { readonly and: readonly Filter[] } | { readonly not: Filter };
 
-export type Filter = Condition | Group;
+/** Rows of a relation exist (matching `where`, on the related table's fields). */
+export interface Exists {
+  readonly has: string;
+  readonly where?: readonly Filter[];
+}
+
+export type Filter = Condition | Group | Exists;
 
 const GROUP_KEYS = ['or', 'and', 'not'] as const;
+const NESTING_KEYS = [...GROUP_KEYS, 'has'] as const;
 const MAX_REPORTED_ISSUES = 5;
+const AGGREGATE_KEYS: ReadonlySet<string> = new Set(['group_by', 'metrics', 'having', 'order_by']);
 
 /**
  * Validates a call's arguments against the tool's zod schema, then what a schema cannot say (which value form
@@ -32,7 +41,7 @@ export function parseArguments(tool: ToolDefinition, args: unknown, limits: Reso
   const data = parsed.data as Record<string, unknown>;
   if (Array.isArray(data.where)) {
     try {
-      const count = checkFilters(tool, data.where as Filter[], 'where');
+      const count = checkFilters(tool.fields, data.where as Filter[], 'where', limits);
       if (count > limits.maxConditions) {
         throw new InvalidArgumentsError(`where has ${count} conditions; at most ${limits.maxConditions} are allowed`);
       }
@@ -57,31 +66,31 @@ function checkRawDepth(tool: ToolDefinition, where: unknown, maxDepth: number): 
     const { node, path, depth } = item;
     if (!node || typeof node !== 'object' || Array.isArray(node)) continue;
     const entry = node as Record<string, unknown>;
-    for (const key of GROUP_KEYS) {
+    for (const key of NESTING_KEYS) {
       if (!Object.hasOwn(entry, key)) continue;
       const at = `${path}.${key}`;
       if (depth + 1 > maxDepth) {
-        throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${at}: groups nest deeper than ${maxDepth} levels.`);
+        throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${at}: groups and has filters nest deeper than ${maxDepth} levels.`);
       }
-      const members = entry[key];
+      // A `has` nests through its own `where`.
+      const members = key === 'has' ? entry.where : entry[key];
+      const base = key === 'has' ? `${path}.where` : at;
       if (key === 'not') pending.push({ node: members, path: at, depth: depth + 1 });
-      else if (Array.isArray(members)) members.forEach((member, index) => pending.push({ node: member, path: `${at}[${index}]`, depth: depth + 1 }));
+      else if (Array.isArray(members)) members.forEach((member, index) => pending.push({ node: member, path: `${base}[${index}]`, depth: depth + 1 }));
     }
   }
 }
 
-function isGroup(filter: Filter): filter is Group {
-  return !('field' in filter);
-}
-
 /**
- * Checks operator/value agreement and group form; returns the number of conditions. Depth was checked on the raw
- * input by {@link checkRawDepth}, before zod's recursive parse.
+ * Checks operator/value agreement and group form, and the conditions of `has` filters against the related table's
+ * own fields (replacing them with their parsed form); returns the number of conditions. Depth was checked on the
+ * raw input by {@link checkRawDepth}, before zod's recursive parse.
  */
 function checkFilters(
-  tool: ToolDefinition,
+  fields: TableFields,
   filters: readonly Filter[],
   path: string,
+  limits: ResolvedOptions['limits'],
   /** Set for the single member of a `not` group, which `path` names without an index. */
   single?: 'not',
 ): number {
@@ -89,24 +98,41 @@ function checkFilters(
   let count = 0;
   filters.forEach((filter, index) => {
     const at = single ? label : `${path}[${index}]`;
-    if (!isGroup(filter)) {
-      checkCondition(tool, filter, at);
+    if ('field' in filter) {
+      checkCondition(fields, filter, at);
       count += 1;
+      return;
+    }
+    if ('has' in filter) {
+      const related = fields.relations.get(filter.has);
+      if (!related) throw new InvalidArgumentsError(`${at}.has: unknown relation "${filter.has}"; allowed: ${[...fields.relations.keys()].join(', ')}.`);
+      if (filter.where === undefined) return;
+      const parsed = related.target.where.safeParse(filter.where);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const entry = issue && issue.path.length > 0 ? issue.path.slice(0, 1) : [];
+        const where = `${at}.where${entry.length ? `[${String(entry[0])}]` : ''}`;
+        const problem = entry.length ? diagnoseFilter(related.target, valueAt(filter.where, entry), where, limits) : '';
+        throw new InvalidArgumentsError(problem || `${where}: ${issue?.message ?? 'invalid conditions'}`);
+      }
+      const inner = parsed.data as Filter[];
+      (filter as { where?: readonly Filter[] }).where = inner;
+      count += checkFilters(related.target, inner, `${at}.where`, limits);
       return;
     }
     const keys = GROUP_KEYS.filter((key) => (filter as Record<string, unknown>)[key] !== undefined);
     if (keys.length !== 1) {
       throw new InvalidArgumentsError(`${at}: a group has exactly one of "or", "and", "not"; a condition has "field", "op", "value".`);
     }
-    if ('not' in filter && filter.not !== undefined) count += checkFilters(tool, [filter.not], at, 'not');
-    else if ('or' in filter && filter.or !== undefined) count += checkFilters(tool, filter.or, `${at}.or`);
-    else if ('and' in filter && filter.and !== undefined) count += checkFilters(tool, filter.and, `${at}.and`);
+    if ('not' in filter && filter.not !== undefined) count += checkFilters(fields, [filter.not], at, limits, 'not');
+    else if ('or' in filter && filter.or !== undefined) count += checkFilters(fields, filter.or, `${at}.or`, limits);
+    else if ('and' in filter && filter.and !== undefined) count += checkFilters(fields, filter.and, `${at}.and`, limits);
   });
   return count;
 }
 
-function checkCondition(tool: ToolDefinition, condition: Condition, at: string): void {
-  const column = tool.columnsByField.get(condition.field);
+function checkCondition(fields: TableFields, condition: Condition, at: string): void {
+  const column = fields.columnsByField.get(condition.field);
   if (!column) throw new InvalidArgumentsError(`${at}.field: unknown field "${condition.field}".`);
   const shape = VALUE_SHAPE[condition.op];
   const value = condition.value;
@@ -133,7 +159,9 @@ function describeIssues(tool: ToolDefinition, args: unknown, error: z.ZodError, 
     const path = issue.path.length ? formatPath(issue.path) : 'arguments';
     if (issue.path[0] === 'where' && issue.path.length >= 2) {
       const at = formatPath(issue.path.slice(0, 2));
-      problems.push(diagnoseFilter(tool, valueAt(args, issue.path.slice(0, 2)), at, limits) || `${at}: ${issue.message}`);
+      problems.push(diagnoseFilter(tool.fields, valueAt(args, issue.path.slice(0, 2)), at, limits) || `${at}: ${issue.message}`);
+    } else if (tool.kind === 'aggregate' && AGGREGATE_KEYS.has(String(issue.path[0])) && issue.path.length >= 2) {
+      problems.push(explainAggregateIssue(tool, args, issue.path) || `${path}: ${issue.message}`);
     } else if (issue.code === 'too_big' && issue.origin === 'string') {
       // The value schemas word their type errors themselves, which would otherwise hide the length limit.
       problems.push(`${path}: a string of at most ${String(issue.maximum)} characters is allowed`);
@@ -169,8 +197,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** The message of the first problem the field's value schema finds in `value`, or `null` when it fits. */
-function valueProblem(tool: ToolDefinition, field: string, value: unknown): string | null {
-  const result = tool.valueSchemas.get(field)?.safeParse(value);
+function valueProblem(fields: TableFields, field: string, value: unknown): string | null {
+  const result = fields.valueSchemas.get(field)?.safeParse(value);
   return !result || result.success ? null : (result.error.issues[0]?.message ?? 'not a valid value');
 }
 
@@ -178,22 +206,36 @@ function valueProblem(tool: ToolDefinition, field: string, value: unknown): stri
  * Explains why one entry of `where` (at any depth) is invalid, from the raw input; an empty string when the
  * entry itself is valid.
  */
-function diagnoseFilter(tool: ToolDefinition, raw: unknown, at: string, limits: ResolvedOptions['limits'], depth = 0): string {
-  const fields = [...tool.columnsByField.keys()];
+function diagnoseFilter(space: TableFields, raw: unknown, at: string, limits: ResolvedOptions['limits'], depth = 0): string {
+  const fields = [...space.columnsByField.keys()];
+  const relations = [...space.relations.keys()];
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    return `${at}: expected a condition {field, op, value} or a group {or: [...]}, {and: [...]}, {not: {...}}`;
+    const has = relations.length > 0 ? ', or related rows {has: relation, where: [...]}' : '';
+    return `${at}: expected a condition {field, op, value} or a group {or: [...]}, {and: [...]}, {not: {...}}${has}`;
   }
   const entry = raw as Record<string, unknown>;
+  if ('has' in entry) {
+    const extra = Object.keys(entry).filter((name) => name !== 'has' && name !== 'where');
+    if (extra.length > 0) return `${at}: a has filter takes "has" and "where" only`;
+    if (relations.length === 0) return `${at}.has: this table has no relations`;
+    if (typeof entry.has !== 'string' || !space.relations.has(entry.has)) {
+      const shown = typeof entry.has === 'string' ? JSON.stringify(entry.has.slice(0, 64)) : 'missing';
+      return `${at}.has: ${shown} is not a relation; allowed: ${relations.join(', ')}`;
+    }
+    if (entry.where !== undefined && !Array.isArray(entry.where)) return `${at}.where: expected a list of conditions on ${entry.has}'s fields`;
+    if (Array.isArray(entry.where) && entry.where.length > limits.maxConditions) return `${at}.where: at most ${limits.maxConditions} conditions are allowed`;
+    return '';
+  }
   const groupKeys = GROUP_KEYS.filter((key) => key in entry);
   if (groupKeys.length > 0 && depth < 10) {
     const key = groupKeys[0] as (typeof GROUP_KEYS)[number];
     const extra = Object.keys(entry).filter((name) => name !== key);
     if (extra.length > 0 || groupKeys.length > 1) return `${at}: a group has exactly one key: "or", "and" or "not"`;
     const members = entry[key];
-    if (key === 'not') return diagnoseFilter(tool, members, `${at}.not`, limits, depth + 1);
+    if (key === 'not') return diagnoseFilter(space, members, `${at}.not`, limits, depth + 1);
     if (!Array.isArray(members) || members.length === 0) return `${at}.${key}: expected a non-empty list of conditions`;
     for (const [index, member] of members.entries()) {
-      const problem = diagnoseFilter(tool, member, `${at}.${key}[${index}]`, limits, depth + 1);
+      const problem = diagnoseFilter(space, member, `${at}.${key}[${index}]`, limits, depth + 1);
       if (problem) return problem;
     }
     return members.length > limits.maxConditions ? `${at}.${key}: too many conditions; at most ${limits.maxConditions} are allowed` : '';
@@ -203,7 +245,7 @@ function diagnoseFilter(tool: ToolDefinition, raw: unknown, at: string, limits: 
     return `${at}: unknown key ${JSON.stringify(unknownKeys[0]?.slice(0, 64))}; a condition has "field", "op" and "value"`;
   }
   const field = entry.field;
-  const column = typeof field === 'string' ? tool.columnsByField.get(field) : undefined;
+  const column = typeof field === 'string' ? space.columnsByField.get(field) : undefined;
   if (!column) {
     const shown = typeof field === 'string' ? JSON.stringify(field.slice(0, 64)) : 'missing';
     return `${at}.field: ${shown} is not a field; allowed: ${fields.join(', ')}`;
@@ -229,7 +271,7 @@ function diagnoseFilter(tool: ToolDefinition, raw: unknown, at: string, limits: 
     return text.length > limits.maxStringLength ? `${at}.value: a string of at most ${limits.maxStringLength} characters is allowed` : '';
   }
   // A condition the schema accepts is not the problem: report nothing, so a group goes on to its other members.
-  const problem = values.map((value) => valueProblem(tool, String(field), value)).find((found) => found !== null);
+  const problem = values.map((value) => valueProblem(space, String(field), value)).find((found) => found !== null);
   if (!problem) return '';
   const form = shape === 'list' ? `a list of values, each ${what}` : shape === 'pair' ? `[low, high], each ${what}` : what;
   return `${at}.value: op "${op}" on ${String(field)} takes ${form}; ${problem}`;

@@ -24,7 +24,15 @@ function context(exposed: ExposedTable, names: TableNames, tableNames: ReadonlyM
   const parts: string[] = [];
   if (exposed.table.comment) parts.push(`${clip(exposed.table.comment)}.`);
   if (exposed.primaryKey) parts.push(`Key: ${fieldList(exposed.primaryKey, names)}.`);
-  if (exposed.foreignKeys.length > 0) {
+  if (exposed.relations.length > 0) {
+    // The names a model uses in `has` and in `relation.field`; the arrow says which way the key points.
+    const links = exposed.relations.map((relation) => {
+      const target = tableNames.get(relation.target)?.base ?? relation.target.name;
+      const local = relation.pairs.map(([column]) => names.fields.get(column.name) ?? column.name).join(', ');
+      return relation.kind === 'one' ? `${relation.name} (${local} → ${target})` : `${relation.name} (${target} rows)`;
+    });
+    parts.push(`Relations: ${links.join('; ')}.`);
+  } else if (exposed.foreignKeys.length > 0) {
     const links = exposed.foreignKeys.map((key) => {
       const target = tableNames.get(key.target);
       const targetFields = key.targetColumns.map((column) => target?.fields.get(column.name) ?? column.name).join(', ');
@@ -45,6 +53,7 @@ function context(exposed: ExposedTable, names: TableNames, tableNames: ReadonlyM
 export interface Descriptions {
   readonly query: string;
   readonly count: string;
+  readonly aggregate: string;
   lookup(columns: readonly ColumnModel[], primary: boolean): string;
 }
 
@@ -60,6 +69,7 @@ export function describeTable(
   return {
     query: `Rows of ${what}. ${about} Returns at most ${maxRows} rows; truncated=true means more match (use offset).`.replace(/\s+/g, ' '),
     count: `Count rows of ${what} matching where (same filters as ${names.query}).`,
+    aggregate: `Group and summarize rows of ${what}: where (as ${names.query}) → group_by → metrics → having → order_by → limit (at most ${maxRows} groups).`,
     lookup: (columns, primary) =>
       `One row of ${what} by its ${primary ? 'primary key' : 'unique key'} ${fieldList(columns, names)}; row is null when none matches.`,
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ColumnModel, Dialect, NormalizedType } from '../introspect/model.js';
 import { floatBounds, integerBounds } from '../introspect/shared.js';
 import type { ResolvedOptions } from '../policy/options.js';
+import { relativeTimeSchema } from '../shared/time.js';
 
 /** Every filter operator. */
 export const OPERATORS = [
@@ -163,10 +164,12 @@ export function valueKey(column: ColumnModel, dialect: Dialect): string {
 /** Builds the zod schemas of filter values, one instance per value type so JSON Schema can share them. */
 export class FilterSchemas {
   private readonly values = new Map<string, z.ZodType | null>();
+  private readonly filterValues = new Map<string, z.ZodType | null>();
   private readonly operatorEnums = new Map<readonly Operator[], z.ZodType>();
   constructor(
     private readonly limits: ResolvedOptions['limits'],
     private readonly dialect: Dialect,
+    private readonly timeZone = 'UTC',
   ) {}
 
   /** Groups columns whose values validate alike. */
@@ -181,9 +184,24 @@ export class FilterSchemas {
     return this.values.get(key) ?? null;
   }
 
+  /** Schema of one value in a filter condition: dates and date-times also take relative forms ("now", ago, start_of). */
+  filterValue(column: ColumnModel): z.ZodType | null {
+    const key = this.key(column);
+    if (!this.filterValues.has(key)) {
+      const plain = this.value(column);
+      const temporal = column.type === 'date' || column.type === 'datetime';
+      this.filterValues.set(key, plain && temporal ? z.union([plain, relativeTimeSchema()]).describe(this.relativeHelp) : plain);
+    }
+    return this.filterValues.get(key) ?? null;
+  }
+
+  private get relativeHelp(): string {
+    return `ISO, or relative (resolved in ${this.timeZone}): "now", {"ago":{"days":7}} (years…minutes), {"start_of":"day|week|month|quarter|year","offset":-1}`;
+  }
+
   /** `{field, op, value}` for the given fields, which all share `column`'s value type. */
   condition(fields: readonly string[], column: ColumnModel): z.ZodType {
-    const value = this.value(column);
+    const value = this.filterValue(column);
     const shape: Record<string, z.ZodType> = {
       field: z.enum(fields as [string, ...string[]]),
       op: this.operatorEnum(OPERATORS_BY_TYPE[column.type]),

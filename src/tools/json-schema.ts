@@ -19,14 +19,27 @@ const DEF_ENTRY_COST = 6;
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   const json = z.toJSONSchema(schema, { io, reused: 'ref', unrepresentable: 'any' }) as JsonObject;
   delete json.$schema;
-  return optimizeDefs(compact(json, io) as JsonObject);
+  const root = compact(json, io, 'root') as JsonObject;
+  const properties = root.properties as Record<string, JsonObject> | undefined;
+  // Top-level arguments keep their bounds (how many conditions, keys, metrics); nested ones are enforced with errors.
+  for (const [name, property] of Object.entries(properties ?? {})) {
+    const original = ((json.properties as Record<string, JsonObject> | undefined) ?? {})[name];
+    if (typeof original?.maxItems === 'number') property.maxItems = original.maxItems;
+  }
+  if (io === 'input' && json.additionalProperties === false) root.additionalProperties = false;
+  return optimizeDefs(root);
 }
 
-function compact(node: unknown, io: 'input' | 'output'): unknown {
+function compact(node: unknown, io: 'input' | 'output', at: 'root' | 'nested' = 'nested'): unknown {
   if (Array.isArray(node)) return node.map((item) => compact(item, io));
   if (!node || typeof node !== 'object') return node;
   const object: JsonObject = {};
   for (const [key, value] of Object.entries(node)) object[key] = compact(value, io);
+  // Refused with an error naming the key when it happens; saying it on every nested object costs many tokens.
+  if (object.additionalProperties === false) delete object.additionalProperties;
+  if (at === 'nested') delete object.maxItems;
+  // A loose object (the echo of resolved times) needs no key schema.
+  delete object.propertyNames;
   if (object.minimum === SAFE_MIN) delete object.minimum;
   if (object.maximum === SAFE_MAX) delete object.maximum;
   // A 32-bit column's full range is no news to a model; narrower ones (tinyint, unsigned) stay visible.

@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { ColumnModel, TableModel } from '../introspect/model.js';
 import type { ExposedSchema, ExposedTable } from '../policy/policy.js';
+import { snakeCase } from '../shared/snake-case.js';
+
+export { snakeCase };
 
 /** Longest tool name; Anthropic's API and most clients reject longer ones. */
 export const MAX_TOOL_NAME = 64;
 /** Property names every major client accepts. */
 const SAFE_FIELD = /^[A-Za-z0-9_.-]{1,64}$/;
-
-/** `InvoiceLine`, `invoice line`, `Invoice-Line` and `ínvoice_líne` all become `invoice_line`. */
-export function snakeCase(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-}
 
 function shortHash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -35,6 +26,7 @@ export interface TableNames {
   readonly base: string;
   readonly query: string;
   readonly count: string;
+  readonly aggregate: string;
   /** Lookup tool name per key, in the order primary key, then unique keys. */
   readonly lookups: readonly { readonly columns: readonly ColumnModel[]; readonly tool: string }[];
   /** Field name per column name. */
@@ -80,6 +72,7 @@ export function assignNames(schema: ExposedSchema): Map<ExposedTable, TableNames
       base,
       query: claim(`query_${base}`, `${id}#query`),
       count: claim(`count_${base}`, `${id}#count`),
+      aggregate: claim(`aggregate_${base}`, `${id}#aggregate`),
       lookups: keys.map((columns) => ({
         columns,
         tool: claim(

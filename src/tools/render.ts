@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Row, ToolOutcome } from '../execute/execute.js';
+import type { ResolvedTime } from './resolve-time.js';
 
 /** A cell for the text rendering: bare when unambiguous, JSON-quoted otherwise. */
 function cell(value: unknown): string {
@@ -19,12 +20,33 @@ function table(rows: readonly Row[]): string {
   return [fields.join('\t'), ...rows.map((row) => fields.map((field) => cell(row[field])).join('\t'))].join('\n');
 }
 
-/** The tool result: `structuredContent` typed by the output schema, and a compact text rendering of the same data. */
-export function toToolResult(outcome: ToolOutcome): CallToolResult {
+/** The line that states what relative times resolved to, so the model can quote the range. */
+function timeLine(times: ResolvedTime): string {
+  const values = times.values.map((value) => `${value.at} ${JSON.stringify(value.input)} = ${value.resolved}`);
+  return `Resolved times (${times.time_zone}, now ${times.now}): ${values.join('; ')}`;
+}
+
+/**
+ * The tool result: `structuredContent` typed by the output schema, and a compact text rendering of the same data.
+ * `times` echoes the relative times the call used.
+ */
+export function toToolResult(outcome: ToolOutcome, times?: ResolvedTime): CallToolResult {
+  const result = toResult(outcome);
+  if (!times || !result.structuredContent) return result;
+  const [first] = result.content;
+  return {
+    content: [{ type: 'text', text: `${timeLine(times)}\n${first?.type === 'text' ? first.text : ''}` }],
+    structuredContent: { ...result.structuredContent, resolved_time: times },
+  };
+}
+
+function toResult(outcome: ToolOutcome): CallToolResult {
   switch (outcome.kind) {
-    case 'query': {
+    case 'query':
+    case 'aggregate': {
       const { rows, truncated, nextOffset } = outcome;
-      const summary = `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}${truncated ? ` (truncated: more rows match; next offset ${nextOffset})` : ''}`;
+      const noun = outcome.kind === 'query' ? ['row', 'rows'] : ['group', 'groups'];
+      const summary = `${rows.length} ${rows.length === 1 ? noun[0] : noun[1]}${truncated ? ` (truncated: more ${noun[1]} match; next offset ${nextOffset})` : ''}`;
       return {
         content: [{ type: 'text', text: rows.length ? `${summary}\n${table(rows)}` : summary }],
         structuredContent: { rows, truncated, ...(nextOffset !== undefined ? { next_offset: nextOffset } : {}) },

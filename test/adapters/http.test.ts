@@ -195,7 +195,7 @@ describe.each<Kind>(['express', 'hono'])('%s mount', (kind) => {
     const url = await mounted({ auth: { store }, onServer: whoami });
     const { client: c } = await client(url, keys.good);
     const names = (await c.listTools()).tools.map((tool) => tool.name);
-    expect(names).toEqual(['query_items', 'query_items_by_id', 'count_items', 'whoami']);
+    expect(names).toEqual(['query_items', 'query_items_by_id', 'count_items', 'aggregate_items', 'whoami']);
     const count = await c.callTool({ name: 'count_items', arguments: {} });
     expect(count.structuredContent).toEqual({ count: 3 });
 

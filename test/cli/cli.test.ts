@@ -228,7 +228,7 @@ describe('tools', () => {
 
     const json = await cli(['tools', '--db', shopFile, '--json', '--include', 'orders']);
     const parsed = JSON.parse(json.stdout) as { tools: { name: string; inputSchema: unknown }[] };
-    expect(parsed.tools.map((tool) => tool.name).sort()).toEqual(['count_orders', 'query_orders', 'query_orders_by_id']);
+    expect(parsed.tools.map((tool) => tool.name).sort()).toEqual(['aggregate_orders', 'count_orders', 'query_orders', 'query_orders_by_id']);
     expect(parsed.tools[0]?.inputSchema).toBeTypeOf('object');
   });
 });

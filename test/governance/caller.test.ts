@@ -97,15 +97,35 @@ describe.each(DIALECTS)('caller policy and tenant scoping on %s', (dialect) => {
       'query_customers',
       'query_customers_by_id',
       'count_customers',
+      'aggregate_customers',
       'query_orders',
       'query_orders_by_id',
       'count_orders',
+      'aggregate_orders',
       'query_products',
       'query_products_by_id',
       'count_products',
+      'aggregate_products',
     ]);
+    // The check above also covers relation fields and aggregate schemas: the customer's fields are offered, its tenant_id is not.
+    const ordersSchema = JSON.stringify(listing.tools.find((tool) => tool.name === 'query_orders')?.inputSchema);
+    expect(ordersSchema).toContain('"customer.name"');
+    expect(JSON.stringify(listing.tools.find((tool) => tool.name === 'aggregate_orders')?.inputSchema)).toContain('"customer.name"');
     const rows = (await call(client, 'query_orders')).structuredContent as { rows: Record<string, unknown>[] };
     expect(rows.rows.every((row) => !('tenant_id' in row))).toBe(true);
+    const related = (await call(client, 'query_orders', { columns: ['id', 'customer.name'], order_by: [{ field: 'id' }] })).structuredContent as {
+      rows: Record<string, unknown>[];
+    };
+    expect(related.rows.map((row) => row['customer.name'])).toEqual(['Ada (t1)', 'Bob (t1)', 'Ada (t1)']);
+    const groups = (await call(client, 'aggregate_orders', { group_by: ['customer.name'], metrics: [{ fn: 'count' }, { fn: 'sum', field: 'total' }] }))
+      .structuredContent;
+    expect(groups).toEqual({
+      rows: [
+        { 'customer.name': 'Ada (t1)', count: 2, sum_total: 40 },
+        { 'customer.name': 'Bob (t1)', count: 1, sum_total: 20 },
+      ],
+      truncated: false,
+    });
     const resource = await client.readResource({ uri: 'conexor://schema' });
     expect(JSON.stringify(resource)).not.toContain('tenant_id');
   });
@@ -139,6 +159,20 @@ describe.each(DIALECTS)('caller policy and tenant scoping on %s', (dialect) => {
       const result = await call(one, 'query_orders', args);
       expect(result.isError, JSON.stringify(args)).toBe(true);
     }
+    // Nor through a relation or an aggregate: the scoping column is no field there either.
+    for (const [tool, args] of [
+      ['query_orders', { columns: ['customer.tenant_id'] }],
+      ['query_orders', { where: [{ has: 'customer', where: [{ field: 'tenant_id', op: 'eq', value: 2 }] }] }],
+      ['query_customers', { where: [{ has: 'orders', where: [{ field: 'tenant_id', op: 'eq', value: 2 }] }] }],
+      ['aggregate_orders', { group_by: ['tenant_id'] }],
+      ['aggregate_orders', { group_by: ['customer.tenant_id'] }],
+      ['aggregate_orders', { metrics: [{ fn: 'max', field: 'tenant_id' }] }],
+      ['aggregate_orders', { where: [{ field: 'tenant_id', op: 'eq', value: 2 }] }],
+      ['aggregate_orders', { group_by: ['customer_id'], order_by: [{ by: 'tenant_id' }] }],
+    ] as const) {
+      const result = await call(one, tool, args);
+      expect(result.isError, `${tool} ${JSON.stringify(args)}`).toBe(true);
+    }
     const lookup = await call(one, 'query_customers_by_id', { id: 1, tenant_id: 2 });
     expect(lookup.isError).toBe(true);
     expect((await call(one, 'count_orders')).structuredContent).toEqual({ count: 3 });
@@ -155,7 +189,13 @@ describe.each(DIALECTS)('caller policy and tenant scoping on %s', (dialect) => {
   it('lists only the tools a key may use, refuses the others like unknown tools, and caps rows', async () => {
     const ordersOnly = await as(created.ordersOnly as CreatedApiKey);
     const listing = await ordersOnly.listTools();
-    expect(listing.tools.map((tool) => tool.name)).toEqual(['query_orders', 'query_orders_by_id', 'count_orders']);
+    expect(listing.tools.map((tool) => tool.name)).toEqual(['query_orders', 'query_orders_by_id', 'count_orders', 'aggregate_orders']);
+    // Customers are not this key's: no relation leads there, neither in the listing nor in a call.
+    expect(JSON.stringify(listing)).not.toContain('customer.');
+    expect(JSON.stringify(listing)).not.toContain('"has":{"enum"');
+    expect((await call(ordersOnly, 'query_orders', { columns: ['customer.name'] })).isError).toBe(true);
+    expect((await call(ordersOnly, 'count_orders', { where: [{ has: 'customer' }] })).isError).toBe(true);
+    expect((await call(ordersOnly, 'aggregate_orders', { group_by: ['customer.name'] })).isError).toBe(true);
     const limit = (listing.tools[0]?.inputSchema.properties as Record<string, { maximum?: number; default?: number }>).limit;
     expect(limit).toMatchObject({ maximum: 2, default: 2 });
 

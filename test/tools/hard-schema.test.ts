@@ -25,47 +25,61 @@ const FIXED_TOOLS = [
   'query_order_items',
   'query_order_items_by_order_id_and_line_no',
   'count_order_items',
+  'aggregate_order_items',
   'query_customers',
   'query_customers_by_id',
   'query_customers_by_email',
   'query_customers_by_tenant_and_code',
   'count_customers',
+  'aggregate_customers',
   'query_select',
   'query_select_by_id',
   'count_select',
+  'aggregate_select',
   'query_order',
   'query_order_by_from',
   'count_order',
+  'aggregate_order',
   'query_limit',
   'query_limit_by_group',
   'count_limit',
+  'aggregate_limit',
   'query_customer_orders',
   'query_customer_orders_by_order_no',
   'count_customer_orders',
+  'aggregate_customer_orders',
   'query_odd_columns',
   'query_odd_columns_by_id',
   'query_odd_columns_by_what',
   'query_odd_columns_by_a_b',
   'count_odd_columns',
+  'aggregate_odd_columns',
   'query_event_log',
   'count_event_log',
+  'aggregate_event_log',
   'query_busy_order_items',
   'count_busy_order_items',
+  'aggregate_busy_order_items',
   'query_tickets',
   'query_tickets_by_id',
   'count_tickets',
+  'aggregate_tickets',
   'query_documents',
   'query_documents_by_id',
   'count_documents',
+  'aggregate_documents',
   'query_invoice_line',
   'query_invoice_line_by_id',
   'count_invoice_line',
+  'aggregate_invoice_line',
   'query_cafe_ubersicht',
   'query_cafe_ubersicht_by_id',
   'count_cafe_ubersicht',
+  'aggregate_cafe_ubersicht',
   'query_widgets',
   'query_widgets_by_id',
   'count_widgets',
+  'aggregate_widgets',
 ];
 
 /** Every `enum` list anywhere in a JSON Schema. */
@@ -321,7 +335,7 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
       [longAlpha, longOmega, 'InvoiceLine', NON_LATIN].flatMap((table) => toolsOf(tools, table).map((t) => t.name)),
     );
     expect(sorted(tools.map((t) => t.name).filter((name) => !special.has(name)))).toEqual(sorted(FIXED_TOOLS));
-    expect(special.size).toBe(caseSensitiveNames ? 14 : 11);
+    expect(special.size).toBe(caseSensitiveNames ? 18 : 14);
   });
 
   it('names lookup arguments like safe column names, else by their snake_case form', () => {
@@ -454,9 +468,14 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
     expect(await lookup('query_odd_columns_by_what', { what: 'how' })).toEqual({ id: 2, what: 'how', 'a.b': 'p?q', note: 'second' });
   });
 
-  it('serves a table without a primary key through query and count only', async () => {
+  it('serves a table without a primary key through query, count and aggregate only', async () => {
     expect(tools.filter((t) => t.name.startsWith('query_event_log_by_'))).toEqual([]);
-    expect(toolsOf(tools, 'event_log').map((t) => t.name)).toEqual(['query_event_log', 'count_event_log']);
+    expect(toolsOf(tools, 'event_log').map((t) => t.name)).toEqual(['query_event_log', 'count_event_log', 'aggregate_event_log']);
+    // Groups need no key to be ordered: they are ordered by their own outputs.
+    expect(await rows('aggregate_event_log', { group_by: ['level'] })).toEqual([
+      { level: 1, count: 1 },
+      { level: 3, count: 2 },
+    ]);
     expect(await rows('query_event_log', { order_by: [{ field: 'message' }] })).toEqual([
       { message: 'boot', level: 1 },
       { message: 'crash', level: 3 },
@@ -465,8 +484,15 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
     expect(await count('count_event_log', { where: [{ field: 'level', op: 'eq', value: 3 }] })).toBe(2);
   });
 
-  it('serves a view through query and count only', async () => {
-    expect(toolsOf(tools, 'busy_order_items').map((t) => t.name)).toEqual(['query_busy_order_items', 'count_busy_order_items']);
+  it('serves a view through query, count and aggregate only', async () => {
+    expect(toolsOf(tools, 'busy_order_items').map((t) => t.name)).toEqual([
+      'query_busy_order_items',
+      'count_busy_order_items',
+      'aggregate_busy_order_items',
+    ]);
+    expect(await rows('aggregate_busy_order_items', { metrics: [{ fn: 'sum', field: 'qty' }, { fn: 'max', field: 'order_id' }] })).toEqual([
+      { sum_qty: 5, max_order_id: 2 },
+    ]);
     expect(tool('query_busy_order_items').description).toContain('view "busy_order_items"');
     expect(await rows('query_busy_order_items', { order_by: [{ field: 'qty', direction: 'desc' }] })).toEqual([
       { order_id: 1, line_no: 2, qty: 3 },
@@ -517,19 +543,21 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
     expect(longAlpha).toHaveLength(MAX_TABLE_NAME[dialect]);
     const alpha = toolsOf(tools, longAlpha);
     const omega = toolsOf(tools, longOmega);
-    expect(alpha).toHaveLength(4);
-    expect(omega).toHaveLength(4);
+    expect(alpha).toHaveLength(5);
+    expect(omega).toHaveLength(5);
     const names = [...alpha, ...omega].map((t) => t.name);
-    expect(new Set(names).size).toBe(8);
+    expect(new Set(names).size).toBe(10);
     for (const name of names) {
       expect(name.length).toBeLessThanOrEqual(64);
-      expect(name).toMatch(/^(query|count)_quarterly_regional_sales_[a-z0-9_]*_[0-9a-f]{6}$/);
+      expect(name).toMatch(/^(query|count|aggregate)_quarterly_regional_sales_[a-z0-9_]*_[0-9a-f]{6}$/);
     }
     const queryOf = (list: Tool[]) => list.find((t) => t.description?.startsWith('Rows of'))?.name ?? '';
     const countOf = (list: Tool[]) => list.find((t) => t.name.startsWith('count_'))?.name ?? '';
     expect(await rows(queryOf(alpha))).toEqual([{ id: 1, label: 'alpha' }]);
     expect(await rows(queryOf(omega))).toEqual([{ id: 1, label: 'omega' }]);
     expect(await count(countOf(omega), { where: [{ field: 'label', op: 'eq', value: 'omega' }] })).toBe(1);
+    const aggregateOf = (list: Tool[]) => list.find((t) => t.name.startsWith('aggregate_'))?.name ?? '';
+    expect(await rows(aggregateOf(alpha), { group_by: ['label'] })).toEqual([{ label: 'alpha', count: 1 }]);
     const byLabel = omega.find((t) => Object.keys(t.inputSchema.properties ?? {}).includes('label'));
     expect(byLabel).toBeDefined();
     expect(await lookup(byLabel?.name ?? '', { label: 'omega' })).toEqual({ id: 1, label: 'omega' });
@@ -548,13 +576,16 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
       'query_invoice_line',
       'query_invoice_line_by_id',
       'count_invoice_line',
+      'aggregate_invoice_line',
     ]);
     const pascal = toolsOf(tools, 'InvoiceLine').map((t) => t.name);
-    expect(pascal).toHaveLength(3);
-    const [query, byId, countTool] = pascal;
+    expect(pascal).toHaveLength(4);
+    const [query, byId, countTool, aggregateTool] = pascal;
     expect(query).toMatch(/^query_invoice_line_[0-9a-f]{4}$/);
     expect(byId).toBe(`${query}_by_id`);
     expect(countTool).toBe(`count_${query?.slice('query_'.length)}`);
+    expect(aggregateTool).toBe(`aggregate_${query?.slice('query_'.length)}`);
+    expect(await rows(aggregateTool ?? '', { group_by: ['source'] })).toEqual([{ source: 'pascal', count: 1 }]);
     expect(await rows('query_invoice_line')).toEqual([{ id: 1, source: 'snake' }]);
     expect(await rows(query ?? '')).toEqual([{ id: 1, source: 'pascal' }]);
     expect(await lookup(byId ?? '', { id: 1 })).toEqual({ id: 1, source: 'pascal' });
@@ -566,6 +597,7 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
       'query_cafe_ubersicht',
       'query_cafe_ubersicht_by_id',
       'count_cafe_ubersicht',
+      'aggregate_cafe_ubersicht',
     ]);
     expect(tool('query_cafe_ubersicht').description).toContain('"Prénom"');
     expect(await rows('query_cafe_ubersicht', { where: [{ field: 'prenom', op: 'eq', value: 'Zoë' }] })).toEqual([
@@ -577,11 +609,13 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
 
   it('names a table with nothing left after snake_casing by a hash, and its fields likewise', async () => {
     const names = toolsOf(tools, NON_LATIN).map((t) => t.name);
-    expect(names).toHaveLength(3);
-    const [query, byId, countTool] = names;
+    expect(names).toHaveLength(4);
+    const [query, byId, countTool, aggregateTool] = names;
     expect(query).toMatch(/^query_t_[0-9a-f]{8}$/);
     expect(byId).toBe(`${query}_by_id`);
     expect(countTool).toBe(`count_${query?.slice('query_'.length)}`);
+    expect(aggregateTool).toBe(`aggregate_${query?.slice('query_'.length)}`);
+    expect(await rows(aggregateTool ?? '', { group_by: ['column'] })).toEqual([{ column: '花子', count: 1 }]);
     expect(tool(query ?? '').description).toContain('"名前"');
     expect(await rows(query ?? '')).toEqual([{ id: 1, column: '花子' }]);
     expect(await lookup(byId ?? '', { id: 1 })).toEqual({ id: 1, column: '花子' });
@@ -597,7 +631,7 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
       for (const table of [longAlpha, longOmega, 'InvoiceLine', 'invoice_line', NON_LATIN]) {
         expect(toolsOf(twinTools, table).map((t) => t.name), table).toEqual(toolsOf(tools, table).map((t) => t.name));
       }
-      expect(toolsOf(twinTools, NON_LATIN)).toHaveLength(3);
+      expect(toolsOf(twinTools, NON_LATIN)).toHaveLength(4);
     } finally {
       await twin.destroy();
     }
@@ -614,7 +648,7 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
     // The default schema's tools keep their names.
     expect(sorted(names.filter((name) => !name.includes(prefix)))).toEqual(sorted(tools.map((t) => t.name)));
     expect(sorted(names.filter((name) => name.includes(prefix)))).toEqual(
-      sorted([`query_${prefix}_widgets`, `query_${prefix}_widgets_by_id`, `count_${prefix}_widgets`]),
+      sorted([`query_${prefix}_widgets`, `query_${prefix}_widgets_by_id`, `count_${prefix}_widgets`, `aggregate_${prefix}_widgets`]),
     );
 
     const other = await connectClient(both.createServer());
@@ -632,6 +666,9 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
       expect(byId.structuredContent).toEqual({ row: { id: 2, name: 'second' } });
       const counted = await call(other, `count_${prefix}_widgets`, { where: [{ field: 'name', op: 'contains', value: 'widget' }] });
       expect(counted.structuredContent).toEqual({ count: 1 });
+      const grouped = await call(other, `aggregate_${prefix}_widgets`, { metrics: [{ fn: 'count' }, { fn: 'max', field: 'id' }] });
+      expect(grouped.isError, textOf(grouped)).toBeFalsy();
+      expect(grouped.structuredContent).toEqual({ rows: [{ count: 2, max_id: 2 }], truncated: false });
       const plain = await call(other, 'query_widgets');
       expect(plain.structuredContent).toMatchObject({ rows: [{ id: 1, name: 'default widget' }] });
     } finally {

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+
+/**
+ * A piece of raw SQL: text with placeholders and their bindings, in order. Identifiers travel as `??` bindings
+ * holding their quoted text, so Knex inserts them verbatim instead of reading a `?` inside a name as a placeholder.
+ */
+export class Fragment {
+  constructor(
+    readonly text: string,
+    readonly bindings: readonly Knex.Value[],
+  ) {}
+}
+
+/**
+ * Builds a {@link Fragment}: interpolated fragments are spliced in, anything else becomes a `?` value binding.
+ * @example sql`${column} >= ${value}`
+ */
+export function sql(strings: TemplateStringsArray, ...parts: readonly (Fragment | Knex.Value)[]): Fragment {
+  let text = strings[0] ?? '';
+  const bindings: Knex.Value[] = [];
+  parts.forEach((part, index) => {
+    if (part instanceof Fragment) {
+      text += part.text;
+      bindings.push(...part.bindings);
+    } else {
+      text += '?';
+      bindings.push(part);
+    }
+    text += strings[index + 1] ?? '';
+  });
+  return new Fragment(text, bindings);
+}
+
+/** Fragments joined by a separator. */
+export function joinFragments(parts: readonly Fragment[], separator: string): Fragment {
+  return new Fragment(parts.map((part) => part.text).join(separator), parts.flatMap((part) => part.bindings));
+}
+
+/** Verbatim SQL text (keywords, fixed function names), never model input. */
+export function verbatim(text: string): Fragment {
+  return new Fragment(text, []);
+}

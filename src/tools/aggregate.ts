@@ -1,0 +1,210 @@
+import { InvalidArgumentsError } from '../errors.js';
+import type { ColumnModel, NormalizedType } from '../introspect/model.js';
+import type { ExposedRelation } from '../policy/policy.js';
+import { expectedValue } from './filters.js';
+import { isRelativeTime } from '../shared/time.js';
+import { BUCKETS, GROUPABLE, HAVING_OPERATORS, METRIC_FUNCTIONS, OUTPUT_NAME, type TableFields, type ToolDefinition } from './catalog.js';
+
+export type Bucket = (typeof BUCKETS)[number];
+export type MetricFunction = (typeof METRIC_FUNCTIONS)[number];
+export type HavingOperator = (typeof HAVING_OPERATORS)[number];
+
+/** A field an aggregate reads: a column of the table, or of a to-one related row. */
+export interface FieldRef {
+  readonly field: string;
+  readonly column: ColumnModel;
+  /** The to-one relation it is read through; `null` for the table's own columns. */
+  readonly relation: ExposedRelation | null;
+}
+
+export interface GroupKey extends FieldRef {
+  readonly output: string;
+  readonly bucket: Bucket | null;
+}
+
+export interface Metric {
+  readonly output: string;
+  readonly fn: MetricFunction;
+  /** `null` for a bare `count`. */
+  readonly ref: FieldRef | null;
+}
+
+export interface HavingCondition {
+  readonly metric: Metric;
+  readonly op: HavingOperator;
+  readonly value: number | string;
+}
+
+/** A checked aggregate call: every name resolved, every combination allowed. */
+export interface AggregatePlan {
+  readonly groups: readonly GroupKey[];
+  readonly metrics: readonly Metric[];
+  readonly having: readonly HavingCondition[];
+  readonly orderBy: readonly { readonly output: string; readonly direction: 'asc' | 'desc' }[];
+  readonly limit: number;
+  readonly offset: number;
+}
+
+const NUMERIC: ReadonlySet<NormalizedType> = new Set(['integer', 'number', 'decimal']);
+const ORDERED: ReadonlySet<NormalizedType> = new Set([...NUMERIC, 'date', 'datetime', 'time']);
+
+/** The field types each metric accepts; `count` takes any field (it counts non-null values). */
+export function metricAccepts(fn: MetricFunction, type: NormalizedType): boolean {
+  switch (fn) {
+    case 'count':
+    case 'count_distinct':
+      return GROUPABLE.has(type);
+    case 'sum':
+    case 'avg':
+      return NUMERIC.has(type);
+    case 'min':
+    case 'max':
+      return ORDERED.has(type);
+  }
+}
+
+interface RawArguments {
+  readonly group_by?: readonly (string | { readonly field: string; readonly bucket: Bucket })[];
+  readonly metrics: readonly { readonly fn: MetricFunction; readonly field?: string; readonly as?: string }[];
+  readonly having?: readonly { readonly metric: string; readonly op: HavingOperator; readonly value: number | string }[];
+  readonly order_by?: readonly { readonly by: string; readonly direction?: 'asc' | 'desc' }[];
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * Resolves an aggregate call's names (fields, outputs, metric references) and checks what the schema cannot:
+ * which metric fits which field type, unique output names, having and order_by naming real outputs.
+ * Throws {@link InvalidArgumentsError} naming the argument and what is allowed.
+ */
+export function planAggregate(tool: ToolDefinition, parsed: Record<string, unknown>): AggregatePlan {
+  const args = parsed as unknown as RawArguments;
+  const fail = (message: string): never => {
+    throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${message}.`);
+  };
+  const outputs = new Map<string, string>();
+  const claim = (output: string, at: string) => {
+    const previous = outputs.get(output);
+    if (previous) fail(`${at}: output name "${output}" is already used by ${previous}; give one of them another name with "as"`);
+    outputs.set(output, at);
+  };
+
+  const groups = (args.group_by ?? []).map((entry, index): GroupKey => {
+    const at = `group_by[${index}]`;
+    const field = typeof entry === 'string' ? entry : entry.field;
+    const bucket = typeof entry === 'string' ? null : entry.bucket;
+    const ref = resolveField(tool.fields, field) ?? fail(`${at}: "${field}" is not a field`);
+    if (!GROUPABLE.has(ref.column.type)) fail(`${at}: ${field} (${ref.column.type}) cannot be grouped`);
+    if (bucket && ref.column.type !== 'date' && ref.column.type !== 'datetime') {
+      fail(`${at}.bucket: only date and date-time fields take a bucket; ${field} is ${ref.column.type}`);
+    }
+    const output = bucket ? `${field}_${bucket}` : field;
+    claim(output, at);
+    return { ...ref, output, bucket };
+  });
+
+  const metrics = args.metrics.map((entry, index): Metric => {
+    const at = `metrics[${index}]`;
+    let ref: FieldRef | null = null;
+    if (entry.field !== undefined) {
+      ref = resolveField(tool.fields, entry.field) ?? fail(`${at}.field: "${entry.field}" is not a field`);
+      if (!metricAccepts(entry.fn, ref.column.type)) {
+        const allowed = METRIC_FUNCTIONS.filter((fn) => metricAccepts(fn, ref?.column.type ?? 'unknown'));
+        fail(`${at}.fn: "${entry.fn}" does not apply to ${entry.field} (${ref.column.type}); allowed on it: ${allowed.join(', ') || 'none'}; sum and avg need a number field, min and max a number or date field`);
+      }
+    } else if (entry.fn !== 'count') {
+      fail(`${at}.field: "${entry.fn}" needs a field`);
+    }
+    const output = entry.as ?? (ref ? `${entry.fn}_${ref.field.replace(/\./g, '_')}` : 'count');
+    if (!OUTPUT_NAME.test(output)) fail(`${at}.as: give this metric a name of lowercase letters, digits and _ (the default "${output}" is not one)`);
+    claim(output, at);
+    return { output, fn: entry.fn, ref };
+  });
+
+  const byOutput = new Map(metrics.map((metric) => [metric.output, metric]));
+  const having = (args.having ?? []).map((entry, index): HavingCondition => {
+    const at = `having[${index}]`;
+    const metric = byOutput.get(entry.metric) ?? fail(`${at}.metric: "${entry.metric.slice(0, 64)}" names no metric; allowed: ${[...byOutput.keys()].join(', ')}`);
+    const temporal = metric.ref !== null && (metric.fn === 'min' || metric.fn === 'max') && !NUMERIC.has(metric.ref.column.type);
+    if (temporal && typeof entry.value !== 'string') fail(`${at}.value: ${metric.output} is a ${metric.ref?.column.type}; compare it with an ISO string`);
+    if (!temporal && typeof entry.value !== 'number') fail(`${at}.value: ${metric.output} is a number; compare it with a number`);
+    if (temporal && metric.ref) {
+      const problem = plainValueProblem(tool.fields, metric.ref, entry.value);
+      if (problem) fail(`${at}.value: ${metric.output} compares with ${expectedValue(metric.ref.column)}; ${problem}`);
+    }
+    return { metric, op: entry.op, value: entry.value };
+  });
+
+  const orderBy = (args.order_by ?? []).map((entry, index) => {
+    if (!outputs.has(entry.by)) {
+      fail(`order_by[${index}].by: "${entry.by.slice(0, 64)}" names no metric or group; allowed: ${[...outputs.keys()].join(', ')}`);
+    }
+    return { output: entry.by, direction: entry.direction ?? 'asc' };
+  });
+
+  return { groups, metrics, having, orderBy, limit: args.limit, offset: args.offset };
+}
+
+/** Why `value` is not an exact value of the field (relative forms are for filters), or `null`. */
+function plainValueProblem(fields: TableFields, ref: FieldRef, value: unknown): string | null {
+  if (isRelativeTime(value) && typeof value !== 'string') return 'relative times are for where';
+  if (value === 'now') return 'relative times are for where';
+  const related = ref.relation ? fields.relatedFields.get(ref.field) : undefined;
+  const schema = related ? related.target.valueSchemas.get(related.field) : fields.valueSchemas.get(ref.field);
+  const result = schema?.safeParse(value);
+  return !result || result.success ? null : (result.error.issues[0]?.message ?? 'not a valid value');
+}
+
+/** A field of the table or of a to-one related row, by the name the model uses. */
+export function resolveField(fields: TableFields, name: string): FieldRef | null {
+  const column = fields.columnsByField.get(name);
+  if (column) return { field: name, column, relation: null };
+  const related = fields.relatedFields.get(name);
+  return related ? { field: name, column: related.column, relation: related.relation } : null;
+}
+
+/**
+ * A precise message for a schema failure inside group_by, metrics, having or order_by, from the raw input;
+ * an empty string when there is nothing better to say than zod's own message.
+ */
+export function explainAggregateIssue(tool: ToolDefinition, args: unknown, path: readonly PropertyKey[]): string {
+  const [key, index] = path;
+  if (typeof key !== 'string' || typeof index !== 'number') return '';
+  const entry = (args as Record<string, unknown[]>)[key]?.[index];
+  const at = `${key}[${index}]`;
+  const fields = [...tool.fields.columnsByField.keys(), ...tool.fields.relatedFields.keys()];
+  const groupable = fields.filter((field) => GROUPABLE.has(resolveField(tool.fields, field)?.column.type ?? 'unknown'));
+  const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : value === undefined ? 'missing' : 'not a string');
+  if (key === 'group_by') {
+    const field = typeof entry === 'string' ? entry : (entry as { field?: unknown } | null)?.field;
+    const ref = typeof field === 'string' ? resolveField(tool.fields, field) : null;
+    if (!ref || !GROUPABLE.has(ref.column.type)) return `${at}: ${shown(field)} is not a field to group by; allowed: ${groupable.join(', ')}, or {field, bucket} on a date field`;
+    if (typeof entry === 'object' && entry !== null) {
+      const bucket = (entry as { bucket?: unknown }).bucket;
+      if (ref.column.type !== 'date' && ref.column.type !== 'datetime') return `${at}.bucket: only date and date-time fields take a bucket; ${String(field)} is ${ref.column.type}`;
+      if (!BUCKETS.includes(bucket as Bucket)) return `${at}.bucket: ${shown(bucket)} is not a bucket; allowed: ${BUCKETS.join(', ')}`;
+      return `${at}: expected {field, bucket}`;
+    }
+    return '';
+  }
+  if (key === 'metrics') {
+    if (!entry || typeof entry !== 'object') return `${at}: expected {fn, field, as}`;
+    const { fn, field } = entry as { fn?: unknown; field?: unknown };
+    if (!METRIC_FUNCTIONS.includes(fn as MetricFunction)) return `${at}.fn: ${shown(fn)} is not a metric; allowed: ${METRIC_FUNCTIONS.join(', ')}`;
+    if (field !== undefined && !(typeof field === 'string' && groupable.includes(field))) return `${at}.field: ${shown(field)} is not a field; allowed: ${groupable.join(', ')}`;
+    return '';
+  }
+  if (key === 'having') {
+    if (!entry || typeof entry !== 'object') return `${at}: expected {metric, op, value}`;
+    const { metric, op, value } = entry as { metric?: unknown; op?: unknown; value?: unknown };
+    if (typeof metric !== 'string') return `${at}.metric: expected the name of a metric output`;
+    if (!HAVING_OPERATORS.includes(op as HavingOperator)) return `${at}.op: ${shown(op)} is not allowed; allowed: ${HAVING_OPERATORS.join(', ')}`;
+    if (typeof value !== 'number' && typeof value !== 'string') return `${at}.value: expected a number (or an ISO string for min/max of a date)`;
+    return '';
+  }
+  if (key === 'order_by') {
+    const by = entry && typeof entry === 'object' ? (entry as { by?: unknown }).by : undefined;
+    if (typeof by !== 'string') return `${at}.by: expected the name of a metric or group output, e.g. {"by": "count", "direction": "desc"}`;
+  }
+  return '';
+}
