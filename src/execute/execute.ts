@@ -147,20 +147,17 @@ export class Executor {
     return alias;
   }
 
-  private select(statement: Statement, tool: ToolDefinition, fields: readonly string[]): void {
-    statement.builder.select(
-      fields.map((field, index) => {
-        const ref = resolveField(tool.fields, field) ?? scopeField(tool, field);
-        return this.raw(sql`${this.fieldSql(statement, ref, tool.fields)} AS ${this.name(`c${index}`)}`);
-      }),
-    );
+  /** Selects the fields as `c0, c1…` (names a database cannot truncate or misread) and returns what they refer to. */
+  private select(statement: Statement, tool: ToolDefinition, fields: readonly string[]): FieldRef[] {
+    const refs = fields.map((field) => resolveField(tool.fields, field) ?? scopeField(tool, field));
+    statement.builder.select(refs.map((ref, index) => this.raw(sql`${this.fieldSql(statement, ref, tool.fields)} AS ${this.name(`c${index}`)}`)));
+    return refs;
   }
 
-  private renderRow(tool: ToolDefinition, fields: readonly string[], record: Record<string, unknown>): Row {
+  private renderRow(refs: readonly FieldRef[], record: Record<string, unknown>): Row {
     const row: Row = {};
-    fields.forEach((field, index) => {
-      const ref = resolveField(tool.fields, field) ?? scopeField(tool, field);
-      row[field] = renderValue(ref.column, record[`c${index}`]);
+    refs.forEach((ref, index) => {
+      row[ref.field] = renderValue(ref.column, record[`c${index}`]);
     });
     return row;
   }
@@ -168,7 +165,7 @@ export class Executor {
   private async query(session: ReadOnlySession, tool: ToolDefinition, args: QueryArguments, scope: ScopeResolver): Promise<ToolOutcome> {
     const fields = args.columns ? [...new Set(args.columns)] : tool.resultFields.map(([field]) => field);
     const statement = this.statement(this.exact(session.builder()), tool.table, scope);
-    this.select(statement, tool, fields);
+    const refs = this.select(statement, tool, fields);
     if (args.where) this.applyWhere(statement, statement.builder, tool.fields, BASE, args.where);
     this.applyOrder(statement, tool, args.order_by ?? []);
     // One extra row tells whether more rows match than were returned.
@@ -176,7 +173,7 @@ export class Executor {
     const truncated = records.length > args.limit;
     return {
       kind: 'query',
-      rows: records.slice(0, args.limit).map((record) => this.renderRow(tool, fields, record)),
+      rows: records.slice(0, args.limit).map((record) => this.renderRow(refs, record)),
       truncated,
       nextOffset: truncated ? args.offset + args.limit : undefined,
     };
@@ -185,14 +182,14 @@ export class Executor {
   private async lookup(session: ReadOnlySession, tool: ToolDefinition, args: Record<string, unknown>, scope: ScopeResolver): Promise<ToolOutcome> {
     const fields = tool.resultFields.map(([field]) => field);
     const statement = this.statement(this.exact(session.builder()), tool.table, scope);
-    this.select(statement, tool, fields);
+    const refs = this.select(statement, tool, fields);
     for (const column of tool.keyColumns) {
       const field = tool.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
       this.where(statement.builder, sql`${this.col(BASE, column)} = ${this.bind(column, args[field])}`);
     }
     const records = (await statement.builder.limit(1)) as Record<string, unknown>[];
     const record = records[0];
-    return { kind: 'lookup', row: record ? this.renderRow(tool, fields, record) : null };
+    return { kind: 'lookup', row: record ? this.renderRow(refs, record) : null };
   }
 
   private async count(session: ReadOnlySession, tool: ToolDefinition, where: readonly Filter[] | undefined, scope: ScopeResolver): Promise<ToolOutcome> {

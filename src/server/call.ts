@@ -191,6 +191,17 @@ const MAX_CACHED_CATALOGS = 100;
 
 /** Whether a call on these fields may read a scoped table: its own, or one reached through relations. */
 function reachesScoped(fields: TableFields, scoped: ReadonlySet<unknown>): boolean {
+  // Computed once per table's fields: the walk is proportional to the schema, a call must not be.
+  let known = reachesScopedCache.get(fields);
+  if (known === undefined) {
+    known = walkReachesScoped(fields, scoped);
+    reachesScopedCache.set(fields, known);
+  }
+  return known;
+}
+const reachesScopedCache = new WeakMap<TableFields, boolean>();
+
+function walkReachesScoped(fields: TableFields, scoped: ReadonlySet<unknown>): boolean {
   const seen = new Set<TableFields>();
   const pending = [fields];
   for (let next = pending.pop(); next; next = pending.pop()) {
