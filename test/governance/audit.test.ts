@@ -158,9 +158,13 @@ describe.each(DIALECTS)('the audit trail on %s', (dialect) => {
 
   it.each(['sync', 'buffered'] as const)('loses nothing under concurrency (%s mode): events equal calls', async (mode) => {
     const events: AuditEvent[] = [];
-    // A generous statement limit: 200 calls queue for a small pool on a busy CI machine, and this test is about
-    // the audit trail, not timeouts (the 300 ms limit of the other tests made it flaky on MariaDB).
-    const served = await serve({ statementTimeoutMs: 10_000, audit: { sinks: [functionSink((batch) => void events.push(...batch))], mode } });
+    // Generous statement and queue limits: 200 calls queue for a small pool on a busy CI machine, and this test is
+    // about the audit trail, not timeouts or the pool guard (the defaults made it flaky on MariaDB under load).
+    const served = await serve({
+      statementTimeoutMs: 10_000,
+      concurrency: { maxQueued: 1_000, queueTimeoutMs: 30_000 },
+      audit: { sinks: [functionSink((batch) => void events.push(...batch))], mode },
+    });
     const cx: Conexor = served.cx;
     try {
       const clients = await Promise.all(Array.from({ length: 10 }, () => served.client({ 'x-tenant': '2' })));
