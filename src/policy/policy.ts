@@ -283,7 +283,11 @@ export function withoutRelationsTo(schema: ExposedSchema, allowsTable: (table: T
     ...schema,
     tables: schema.tables.map((exposed) => {
       const relations = exposed.relations.filter((relation) => allowsTable(relation.target));
-      return relations.length === exposed.relations.length ? exposed : { ...exposed, relations };
+      // Descriptions fall back to foreign keys when no relation is left: they must not name a forbidden table either.
+      const foreignKeys = exposed.foreignKeys.filter((key) => allowsTable(key.target));
+      return relations.length === exposed.relations.length && foreignKeys.length === exposed.foreignKeys.length
+        ? exposed
+        : { ...exposed, relations, foreignKeys };
     }),
   };
 }

@@ -500,6 +500,8 @@ describe.each(DIALECTS)('analytics policy on %s', (dialect) => {
         expect(relationFieldsOf(tool), tool.name).toEqual([]);
         expect(offersHas(tool), tool.name).toBe(false);
         expect(JSON.stringify(tool), tool.name).not.toMatch(/customer\.|order_items/);
+        // Not even as a foreign key in the description.
+        expect(tool.description, tool.name).not.toMatch(/customers/);
       }
       const refusals: [string, Record<string, unknown>, RegExp][] = [
         ['query_orders', { columns: ['id', 'customer.name'] }, /columns\[1\]/],
