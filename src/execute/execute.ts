@@ -168,15 +168,7 @@ export class Executor {
     const refs = this.select(statement, tool, fields);
     if (args.where) this.applyWhere(statement, statement.builder, tool.fields, BASE, args.where);
     this.applyOrder(statement, tool, args.order_by ?? []);
-    // One extra row tells whether more rows match than were returned.
-    const records = (await statement.builder.limit(args.limit + 1).offset(args.offset)) as Record<string, unknown>[];
-    const truncated = records.length > args.limit;
-    return {
-      kind: 'query',
-      rows: records.slice(0, args.limit).map((record) => this.renderRow(refs, record)),
-      truncated,
-      nextOffset: truncated ? args.offset + args.limit : undefined,
-    };
+    return { kind: 'query', ...(await page(statement.builder, args.limit, args.offset, (record) => this.renderRow(refs, record))) };
   }
 
   private async lookup(session: ReadOnlySession, tool: ToolDefinition, args: Record<string, unknown>, scope: ScopeResolver): Promise<ToolOutcome> {
@@ -246,14 +238,7 @@ export class Executor {
     for (const { output, direction } of plan.orderBy) order(output, direction === 'desc' ? 'DESC' : 'ASC');
     // Group outputs break ties, so pages and dialects agree on the order.
     for (const group of plan.groups) order(group.output, 'ASC');
-    const records = (await outer.limit(plan.limit + 1).offset(plan.offset)) as Record<string, unknown>[];
-    const truncated = records.length > plan.limit;
-    return {
-      kind: 'aggregate',
-      rows: records.slice(0, plan.limit).map((record) => expressions.render(plan, record)),
-      truncated,
-      nextOffset: truncated ? plan.offset + plan.limit : undefined,
-    };
+    return { kind: 'aggregate', ...(await page(outer, plan.limit, plan.offset, (record) => expressions.render(plan, record))) };
   }
 
   private applyOrder(statement: Statement, tool: ToolDefinition, orderBy: NonNullable<QueryArguments['order_by']>): void {
@@ -342,6 +327,18 @@ export class Executor {
       this.where(builder, this.dialect === 'postgresql' ? sql`${name}::text ILIKE ${pattern} ESCAPE '!'` : sql`${name} LIKE ${pattern} ESCAPE '!'`);
     }
   }
+}
+
+/** Runs a paged query; one extra row tells whether more rows match than were returned. */
+async function page(
+  builder: Knex.QueryBuilder,
+  limit: number,
+  offset: number,
+  render: (record: Record<string, unknown>) => Row,
+): Promise<{ rows: Row[]; truncated: boolean; nextOffset: number | undefined }> {
+  const records = (await builder.limit(limit + 1).offset(offset)) as Record<string, unknown>[];
+  const truncated = records.length > limit;
+  return { rows: records.slice(0, limit).map(render), truncated, nextOffset: truncated ? offset + limit : undefined };
 }
 
 /** A scoping column returned with `scope.visible`: a result field, never a field arguments can name. */
