@@ -147,8 +147,7 @@ export function planAggregate(tool: ToolDefinition, parsed: Record<string, unkno
 
 /** Why `value` is not an exact value of the field (relative forms are for filters), or `null`. */
 function plainValueProblem(fields: TableFields, ref: FieldRef, value: unknown): string | null {
-  if (isRelativeTime(value) && typeof value !== 'string') return 'relative times are for where';
-  if (value === 'now') return 'relative times are for where';
+  if (isRelativeTime(value)) return 'relative times are for where';
   const related = ref.relation ? fields.relatedFields.get(ref.field) : undefined;
   const schema = related ? related.target.valueSchemas.get(related.field) : fields.valueSchemas.get(ref.field);
   const result = schema?.safeParse(value);
