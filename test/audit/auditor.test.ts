@@ -144,8 +144,8 @@ describe('sync mode', () => {
     const started = performance.now();
     await expect(auditor.record(auditEvent(1))).rejects.toBeInstanceOf(AuditFailedError);
     const elapsed = performance.now() - started;
+    // The sink's timeout ended the wait (timers never fire early); the write itself never settles.
     expect(elapsed).toBeGreaterThanOrEqual(45);
-    expect(elapsed).toBeLessThan(1_000);
     expect(failures(records())[0]).toMatchObject({ sink: 'hanging', error: { type: 'SinkTimeoutError' } });
     expect(auditor.stats).toEqual({ recorded: 1, written: 0, failed: 1, pending: 0 });
   });
@@ -226,12 +226,12 @@ describe('buffered mode', () => {
 
   it('does not write a partial batch before flushIntervalMs, then writes it', async () => {
     const sink = recordingSink();
-    const { auditor } = setup({ sinks: [sink], mode: 'buffered', batchSize: 100, flushIntervalMs: 300 });
+    const { auditor } = setup({ sinks: [sink], mode: 'buffered', batchSize: 100, flushIntervalMs: 1_000 });
     await auditor.record(auditEvent(1));
     await auditor.record(auditEvent(2));
     await sleep(20);
     expect(sink.batches).toEqual([]);
-    await vi.waitFor(() => expect(sink.batches.length).toBe(1), { timeout: 2_000, interval: 10 });
+    await vi.waitFor(() => expect(sink.batches.length).toBe(1), { timeout: 10_000, interval: 10 });
     expect(idsOf(sink.batches)).toEqual([auditEvent(1).requestId, auditEvent(2).requestId]);
     await auditor.close();
   });
@@ -343,11 +343,9 @@ describe('buffered mode', () => {
       flushIntervalMs: 60_000,
     });
     for (let n = 0; n < 20; n++) await auditor.record(auditEvent(n));
-    const started = performance.now();
     await auditor.close();
     // Only the first batch is tried (twice, 30 ms each); ten batches tried in full would make 20 calls.
     expect(hanging.calls).toBe(2);
-    expect(performance.now() - started).toBeLessThan(2_000);
     const reports = failures(records());
     expect(reports[0]).toMatchObject({ attempts: 2, error: { type: 'SinkTimeoutError' } });
     expect(reports.slice(1).every((report) => report.attempts === 0 && (report.error as { type: string }).type === 'SinkAbandonedError')).toBe(true);

@@ -66,11 +66,10 @@ describe('the statement time limit stops slow queries on the server', () => {
     try {
       await db.knex.raw(SLOW_VIEW.postgresql as string);
       const conexor = await createConexor(db.knex, { statementTimeoutMs: 300 });
-      const started = Date.now();
       const result = await conexor.callTool('query_slow');
-      expect(Date.now() - started).toBeLessThan(3_000);
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/time limit/);
+      // The database's own limit stopped it (the Node deadline would say "did not answer in time").
+      expect(textOf(result)).toMatch(/statement time limit/);
       // Only this test's own view: other files run their own `slow` views in parallel on the same server.
       const running = async () =>
         Number(
@@ -98,11 +97,10 @@ describe('the statement time limit stops slow queries on the server', () => {
       const single = knexFactory({ client: 'mysql2', connection: db.knex.client.config.connection, pool: { min: 1, max: 1 } });
       try {
         const conexor = await createConexor(single, { statementTimeoutMs: 300 });
-        const started = Date.now();
         const result = await conexor.callTool('query_slow');
-        expect(Date.now() - started).toBeLessThan(3_000);
         expect(result.isError).toBe(true);
-        expect(textOf(result)).toMatch(/time limit/);
+        // The database's own limit stopped it (the Node deadline would say "did not answer in time").
+        expect(textOf(result)).toMatch(/statement time limit/);
         const [rows] = (await single.raw('SELECT @@SESSION.max_statement_time AS t')) as [{ t: number | string }[]];
         expect(Number(rows[0]?.t)).toBe(0);
         // Only this test's own database: other files run their own `slow` views in parallel on the same server.
@@ -128,11 +126,10 @@ describe('the statement time limit stops slow queries on the server', () => {
       await knex.raw(SLOW_VIEW.sqlite as string);
       await knex.schema.createTable('notes', (table) => table.increments('id'));
       const conexor = await createConexor(knex, { statementTimeoutMs: 300 });
-      const started = Date.now();
       const result = await conexor.callTool('query_slow');
-      expect(Date.now() - started).toBeLessThan(3_000);
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/time limit/);
+      // The database's own limit stopped it (the Node deadline would say "did not answer in time").
+      expect(textOf(result)).toMatch(/statement time limit/);
       await knex('notes').insert({});
       const [{ n }] = (await knex('notes').count({ n: '*' })) as [{ n: number }];
       expect(Number(n)).toBe(1);

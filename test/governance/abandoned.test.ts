@@ -49,11 +49,10 @@ describe.each(DIALECTS)('a call that timed out never runs later on %s', (dialect
     const record = (query: { sql: string }) => void queries.push(query.sql);
     knex.on('query', record);
     try {
-      const started = Date.now();
+      // Answered while the host still holds the connection: the deadline, not the connection, ended the call.
       const result = await cx.callTool('count_items');
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/did not answer in time/);
-      expect(Date.now() - started).toBeLessThan(3_500);
       release();
       await host;
       await sleep(300);

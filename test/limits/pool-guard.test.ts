@@ -84,7 +84,7 @@ describe('createPoolGuard', () => {
     const running = guard.run(held.work);
     const queued = [guard.run(() => Promise.resolve('a')), guard.run(() => Promise.resolve('b'))];
     let ran = false;
-    const started = Date.now();
+    // Refused while the held call still runs: a queued call would wait for the held one instead.
     await expectBusy(
       guard.run(() => {
         ran = true;
@@ -92,7 +92,6 @@ describe('createPoolGuard', () => {
       }),
       /too many queries are waiting/,
     );
-    expect(Date.now() - started).toBeLessThan(50);
     expect(ran).toBe(false);
 
     held.open();
@@ -108,8 +107,8 @@ describe('createPoolGuard', () => {
     const started = Date.now();
     await expectBusy(guard.run(late.work), /no query slot became free in time/);
     const waited = Date.now() - started;
+    // It waited its queueTimeoutMs (timers never fire early), and the held call still runs.
     expect(waited).toBeGreaterThanOrEqual(90);
-    expect(waited).toBeLessThan(400);
     expect(guard.queued).toBe(0);
 
     held.open();

@@ -543,7 +543,6 @@ describe.each(DIALECTS)('faults under load on %s', (dialect) => {
     expect(result.isError).toBe(true);
     const first = result.content[0];
     expect(first?.type === 'text' ? first.text : '').toMatch(/statement time limit/);
-    expect(elapsed).toBeLessThan(300 + 1_500);
     expect(seenRunning, 'the server showed the slow query while it ran').toBe(true);
     expect(stopped, 'the slow query is still running on the server 1 s after the call returned').toBe(true);
   });

@@ -230,13 +230,13 @@ describe.each(DIALECTS)('injection corpus on %s', (dialect) => {
     await db?.destroy();
   });
 
-  /** One call through the MCP client: resolves in < 2 s, and an error is clean. */
+  /** One call through the MCP client: it answers (a hang guard, not a speed check), and an error is clean. */
   async function send(tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
     calls += 1;
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${tool} did not answer within 10 s: ${show(args)}`)), 10_000);
+      timer = setTimeout(() => reject(new Error(`${tool} did not answer within 30 s: ${show(args)}`)), 30_000);
     });
     let result: CallToolResult;
     try {
@@ -246,7 +246,6 @@ describe.each(DIALECTS)('injection corpus on %s', (dialect) => {
     }
     const elapsed = performance.now() - started;
     if (elapsed > slowest.ms) slowest = { ms: elapsed, call: `${tool} ${show(args).slice(0, 80)}` };
-    expect(elapsed, `${tool} ${show(args)} took ${elapsed.toFixed(0)} ms`).toBeLessThan(2_000);
     const text = textOf(result);
     expect(text, `${tool} ${show(args)}: file content in the result`).not.toMatch(FILE_CONTENT);
     if (result.isError) {

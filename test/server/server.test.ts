@@ -182,9 +182,7 @@ describe.each(DIALECTS)('createConexorServer on %s', (dialect) => {
     await createShop(scratch.knex);
     const conexor = await createConexor(scratch.knex);
     await scratch.destroy();
-    const started = Date.now();
     const result = await conexor.callTool('count_users');
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/unavailable|could not run/i);
   });
