@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { ConexorError, IntrospectionError } from './errors.js';
 import { Executor } from './execute/execute.js';
 import { toQueryError } from './execute/errors.js';
@@ -13,15 +14,13 @@ import type { DatabaseModel } from './introspect/model.js';
 import { resolveOptions, type ConexorOptions, type ResolvedOptions } from './policy/options.js';
 import { applyPolicy, type ExposedSchema } from './policy/policy.js';
 import { buildCatalog, type ToolCatalog } from './tools/catalog.js';
-import { toErrorResult } from './tools/render.js';
 import { CallPipeline } from './server/call.js';
 import { createAuditor, type AuditStats, type Auditor } from './audit/auditor.js';
 import { pinoSink } from './audit/sinks.js';
 import type { AuditValues } from './audit/redact.js';
 import { NO_HEADERS, type RequestContext } from './policy/caller.js';
 import { serveTools, type HandlerExtra } from './server/sdk.js';
-import { serverInstructions } from './server/instructions.js';
-import { registerSchemaResource, schemaDocument } from './server/schema-resource.js';
+import { registerSchemaResource } from './server/schema-resource.js';
 
 const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -36,11 +35,14 @@ export interface Conexor {
   readonly exposed: ExposedSchema;
   /** The generated tool definitions, as `tools/list` returns them. */
   readonly tools: readonly Tool[];
+  /** Where conexor reports what a model is not told (the `logger` option); HTTP mounts log to it too by default. */
+  readonly logger: Logger;
   /** A new MCP server serving the generated tools. The host may register its own tools on it too. */
   createServer(): McpServer;
   /**
    * Runs one generated tool without MCP, e.g. from a host's own code or tests. `context` describes the caller
    * (its `authInfo`, headers, `_meta`), as a transport would; caller policy, scope and audit apply as over MCP.
+   * A name that is no generated tool gets the SDK's "Tool … not found" error, and is audited too.
    */
   callTool(name: string, args?: Record<string, unknown>, context?: CallContext): Promise<CallToolResult>;
   /** The generated tools a caller may see (all of them without restrictions). */
@@ -102,8 +104,7 @@ export async function createConexorServer(knex: Knex, options?: ConexorOptions):
 
 class CompiledConexor implements Conexor {
   readonly tools: readonly Tool[];
-  private readonly instructions: string;
-  private readonly schemaText: string;
+  readonly logger: Logger;
   private readonly pipeline: CallPipeline;
 
   constructor(
@@ -116,34 +117,34 @@ class CompiledConexor implements Conexor {
     values: AuditValues | undefined,
   ) {
     this.tools = catalog.definitions;
-    this.instructions = serverInstructions(exposed, catalog, options);
-    this.schemaText = schemaDocument(exposed, catalog);
+    this.logger = options.logger;
     this.pipeline = new CallPipeline(exposed, catalog, executor, options, auditor && ((event) => auditor.record(event)), values);
   }
 
   createServer(): McpServer {
+    // Instructions come with `initialize`, per caller (see serveTools).
     const server = new McpServer(
       { name: this.options.serverInfo.name, version: this.options.serverInfo.version },
-      { capabilities: { tools: { listChanged: true } }, instructions: this.instructions },
+      { capabilities: { tools: { listChanged: true } } },
     );
     const contextOf = (extra: HandlerExtra): RequestContext => requestContext(extra, server);
     serveTools(server, {
       list: (extra) => this.pipeline.list(contextOf(extra)),
+      instructions: (extra) => this.pipeline.instructions(contextOf(extra)),
       owns: this.owns,
-      call: (name, args, extra) => {
+      call: (name, args, extra, host) => {
         const tool = this.catalog.byName.get(name);
-        return tool ? this.pipeline.call(tool, args, contextOf(extra)) : undefined;
+        if (tool) return this.pipeline.call(tool, args, contextOf(extra));
+        return host ? this.pipeline.callHost(name, args, contextOf(extra), host) : this.pipeline.refuseUnknown(name, args, contextOf(extra));
       },
     });
-    registerSchemaResource(server, this.schemaText);
+    registerSchemaResource(server, (extra) => this.pipeline.schema(contextOf(extra)));
     return server;
   }
 
   callTool(name: string, args?: Record<string, unknown>, context?: CallContext): Promise<CallToolResult> {
     const tool = this.catalog.byName.get(name);
-    return tool
-      ? this.pipeline.call(tool, args, directContext(context))
-      : Promise.resolve(toErrorResult(`MCP error -32602: Tool ${name} not found`));
+    return tool ? this.pipeline.call(tool, args, directContext(context)) : this.pipeline.refuseUnknown(name, args, directContext(context));
   }
 
   listTools(context?: CallContext): Promise<readonly Tool[]> {

@@ -5,14 +5,19 @@ import type { HttpReply, RequestHead, ResolvedHttpOptions } from './http.js';
 
 /**
  * Stateless requests that conexor can answer without building an SDK server and transport: one JSON-RPC
- * `tools/call` of a generated tool, or `tools/list` when the host adds no tools of its own.
+ * `tools/call`, or `tools/list` when the host adds no tools of its own.
  *
  * A stateless mount needs a fresh `McpServer` and transport per request, and building them costs more than
  * running a by-key lookup. For these two methods the answer depends only on conexor, so this path applies the
  * transport's own checks (Accept, Content-Type, protocol version) and writes the response the SDK would write:
  * `{"result": …, "jsonrpc": "2.0", "id": …}` as `application/json`. Anything else — initialize, notifications,
- * batches, host tools, SSE responses, unusual fields — returns `undefined` and takes the SDK path.
+ * host tools, SSE responses, unusual fields — returns `undefined` and takes the SDK path.
  * `test/adapters/fast-path.test.ts` checks both paths answer alike.
+ *
+ * A tool the caller may not use and a tool that does not exist are refused on the same path, so timing does not
+ * tell them apart: without host tools every `tools/call` is answered here (conexor refuses unknown names exactly
+ * as the SDK does); with host tools (`onServer`) only calls of tools the caller may use are, and every other name —
+ * forbidden, unknown or the host's — takes the SDK path.
  */
 export interface FastPath {
   answer(head: RequestHead, body: unknown, auth: AuthInfo | undefined): Promise<HttpReply | undefined> | undefined;
@@ -27,6 +32,15 @@ export function createFastPath(conexor: Conexor, config: ResolvedHttpOptions): F
   const listsDirectly = !config.onServer;
   // Listings are cached per caller policy by conexor; serialize each distinct listing once.
   const serialized = new WeakMap<readonly Tool[], string>();
+  const names = new WeakMap<readonly Tool[], ReadonlySet<string>>();
+  const namesOf = (tools: readonly Tool[]) => {
+    let set = names.get(tools);
+    if (!set) {
+      set = new Set(tools.map((tool) => tool.name));
+      names.set(tools, set);
+    }
+    return set;
+  };
   const json = (tools: readonly Tool[]) => {
     let text = serialized.get(tools);
     if (text === undefined) {
@@ -48,10 +62,12 @@ export function createFastPath(conexor: Conexor, config: ResolvedHttpOptions): F
       }
       if (request.method !== 'tools/call') return undefined;
       const call = callParams(request.params);
-      if (!call || !conexor.hasTool(call.name)) return undefined;
-      return conexor
-        .callTool(call.name, call.arguments, context)
-        .then((result) => reply(JSON.stringify({ result, jsonrpc: '2.0', id: request.id })));
+      if (!call) return undefined;
+      const answer = () =>
+        conexor.callTool(call.name, call.arguments, context).then((result) => reply(JSON.stringify({ result, jsonrpc: '2.0', id: request.id })));
+      if (listsDirectly) return answer();
+      // Host tools exist: only what this caller may use is ours to answer here.
+      return conexor.listTools(context).then((tools) => (namesOf(tools).has(call.name) ? answer() : undefined));
     },
   };
 }

@@ -38,6 +38,18 @@ export function redactArguments(tool: ToolDefinition, args: unknown, mode: Audit
   return out;
 }
 
+/**
+ * The arguments of a call to a tool conexor did not generate (a host tool, or an unknown name): their argument
+ * names stay readable, every value is redacted, since nothing says which of them may be kept.
+ */
+export function redactUnknownArguments(args: unknown): unknown {
+  if (args === undefined || args === null) return null;
+  if (!isRecord(args)) return REDACTED;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(args).slice(0, MAX_LIST)) out[key.replace(API_KEY, REDACTED).slice(0, MAX_KEY)] = REDACTED;
+  return out;
+}
+
 /** A filter at any depth; values are kept per `mode` only for fields of the table the filter is on. */
 function filter(fields: TableFields, entry: unknown, mode: AuditValues, depth: number): unknown {
   if (!isRecord(entry) || depth > 10) return REDACTED;

@@ -7,36 +7,63 @@ import type { Executor, ScopeResolver } from '../execute/execute.js';
 import type { ColumnModel } from '../introspect/model.js';
 import { policyCache, policyOfKey, type EffectivePolicy, type RequestContext } from '../policy/caller.js';
 import type { ResolvedOptions } from '../policy/options.js';
-import { redactArguments, type AuditValues } from '../audit/redact.js';
+import { redactArguments, redactUnknownArguments, type AuditValues } from '../audit/redact.js';
 import { withoutRelationsTo, type ExposedSchema } from '../policy/policy.js';
 import { planAggregate } from '../tools/aggregate.js';
 import { parseArguments, type Filter } from '../tools/arguments.js';
 import { buildCatalog, type TableFields, type ToolCatalog, type ToolDefinition } from '../tools/catalog.js';
 import { resolveTimes } from '../tools/resolve-time.js';
 import { toErrorResult, toToolResult } from '../tools/render.js';
+import { serverInstructions } from './instructions.js';
+import { schemaDocument } from './schema-resource.js';
 
 /** Receives one event per call; rejecting withholds the result (fail closed). */
 export type AuditRecorder = (event: AuditEvent) => Promise<void>;
 
+/** The answer, SDK's own words, for a tool that does not exist: a tool a caller may not use gets it too. */
+const unknownToolMessage = (name: string) => `MCP error -32602: Tool ${name} not found`;
+
 /** A refusal that must look exactly like the SDK's answer for a tool that does not exist. */
 class UnknownToolError extends ConexorError {
   constructor(name: string) {
-    super('invalid_arguments', `MCP error -32602: Tool ${name} not found`);
+    super('invalid_arguments', unknownToolMessage(name));
   }
 }
 
-// Per-caller listings are cached by the caller's restrictions; a bound keeps hostile variety from growing it.
-const MAX_CACHED_LISTINGS = 1_000;
+// Per-caller views are cached by the caller's restrictions; a bound keeps hostile variety from growing it.
+const MAX_CACHED_VIEWS = 1_000;
+// Longest tool name an unknown-tool event keeps (the name comes from the client).
+const MAX_UNKNOWN_NAME = 256;
+
+/**
+ * What one restriction set sees: its tool listing, and — built on first use — its server instructions and schema
+ * document. Computed once per fingerprint, so a restricted caller costs a map lookup per request.
+ */
+interface CallerView {
+  readonly tools: readonly Tool[];
+  readonly instructions: () => string;
+  readonly schema: () => string;
+}
+
+/** How a call ended, for its audit event. */
+interface Ending {
+  readonly outcome: AuditOutcome;
+  readonly errorCode: string | null;
+  readonly rowCount: number | null;
+  readonly truncated: boolean | null;
+}
 
 /**
  * One tool call from arguments to result: who is calling and what they may do, validation, tenant scope,
- * execution, and exactly one audit event whatever the outcome.
+ * execution, and exactly one audit event whatever the outcome — for generated tools, for tools the host
+ * registered, and for names that are neither.
  */
 export class CallPipeline {
-  private readonly listings = new Map<string, readonly Tool[]>();
+  private readonly views = new Map<string, CallerView>();
+  private readonly baseView: CallerView;
   /** Catalogs without the relations a caller's table restrictions forbid, by restriction fingerprint. */
   private readonly narrowedCatalogs = new Map<string, ToolCatalog>();
-  private readonly compiledPolicy = policyCache(MAX_CACHED_LISTINGS);
+  private readonly compiledPolicy = policyCache(MAX_CACHED_VIEWS);
   /** Tables with scoping columns. */
   private readonly scoped: ReadonlySet<unknown>;
 
@@ -49,6 +76,7 @@ export class CallPipeline {
     private readonly values: AuditValues = 'clear',
   ) {
     this.scoped = new Set(exposed.tables.filter((table) => table.scopeColumns.length > 0).map((table) => table.table));
+    this.baseView = this.buildView(catalog, () => true, undefined);
   }
 
   /** The catalog a caller works with: relations towards tables it may not read are gone from schemas and calls. */
@@ -70,18 +98,73 @@ export class CallPipeline {
     return this.compiledPolicy([policyOfKey(context.authInfo), fromHost]);
   }
 
+  /** What this caller sees: listing, instructions and schema document, cached by its restrictions. */
+  private async view(context: RequestContext): Promise<CallerView> {
+    const policy = await this.policyFor(context);
+    if (policy.fingerprint === '') return this.baseView;
+    let view = this.views.get(policy.fingerprint);
+    if (!view) {
+      view = this.buildView(this.catalogFor(policy), (tool) => policy.allows(reference(tool)), policy.maxRows);
+      if (this.views.size >= MAX_CACHED_VIEWS) this.views.clear();
+      this.views.set(policy.fingerprint, view);
+    }
+    return view;
+  }
+
+  private buildView(catalog: ToolCatalog, allowed: (tool: ToolDefinition) => boolean, maxRows: number | undefined): CallerView {
+    const tools = catalog.tools.filter(allowed);
+    let instructions: string | undefined;
+    let schema: string | undefined;
+    return {
+      tools: maxRows === undefined && tools.length === catalog.tools.length ? catalog.definitions : tools.map((tool) => narrowed(tool, maxRows, this.options)),
+      instructions: () => (instructions ??= serverInstructions(this.exposed.dialect, tools, this.options)),
+      schema: () => (schema ??= schemaDocument(this.exposed.dialect, catalog, allowed)),
+    };
+  }
+
   /** The tools this caller may see, with `limit` bounded by the caller's `maxRows`. */
   async list(context: RequestContext): Promise<readonly Tool[]> {
-    const policy = await this.policyFor(context);
-    if (policy.fingerprint === '') return this.catalog.definitions;
-    const cached = this.listings.get(policy.fingerprint);
-    if (cached) return cached;
-    const listing = this.catalogFor(policy)
-      .tools.filter((tool) => policy.allows(reference(tool)))
-      .map((tool) => narrowed(tool, policy.maxRows, this.options));
-    if (this.listings.size >= MAX_CACHED_LISTINGS) this.listings.clear();
-    this.listings.set(policy.fingerprint, listing);
-    return listing;
+    return (await this.view(context)).tools;
+  }
+
+  /** The server instructions for this caller: its own tables, tools and relations only. */
+  async instructions(context: RequestContext): Promise<string> {
+    return (await this.view(context)).instructions();
+  }
+
+  /** The `conexor://schema` document for this caller: the tables it has tools for and the relations it may follow. */
+  async schema(context: RequestContext): Promise<string> {
+    return (await this.view(context)).schema();
+  }
+
+  /**
+   * A call naming no generated tool and no host tool: refused with the SDK's own words, after the same policy
+   * work as a forbidden tool (so timing does not tell them apart), and recorded.
+   */
+  async refuseUnknown(name: string, args: unknown, context: RequestContext): Promise<CallToolResult> {
+    const started = performance.now();
+    const timestamp = new Date().toISOString();
+    await this.policyFor(context).catch(() => undefined);
+    const result = toErrorResult(unknownToolMessage(name));
+    const ending: Ending = { outcome: 'invalid', errorCode: 'unknown_tool', rowCount: null, truncated: null };
+    return this.recorded(result, { tool: name.slice(0, MAX_UNKNOWN_NAME), table: null, operation: null, args: redactUnknownArguments(args) }, ending, context, started, timestamp);
+  }
+
+  /** A call of a tool the host registered on the server: the host's handler runs, the call is recorded like ours. */
+  async callHost(name: string, args: unknown, context: RequestContext, run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+    const started = performance.now();
+    const timestamp = new Date().toISOString();
+    let result: CallToolResult;
+    let ending: Ending;
+    try {
+      result = await run();
+      ending = { outcome: result.isError ? 'error' : 'ok', errorCode: result.isError ? 'host_tool_error' : null, rowCount: null, truncated: null };
+    } catch (error) {
+      // The SDK's own refusals (e.g. URL elicitation) travel as JSON-RPC errors: recorded, then passed on.
+      await this.record({ tool: name, table: null, operation: 'host', args: redactUnknownArguments(args) }, { outcome: 'error', errorCode: 'host_tool_error', rowCount: null, truncated: null }, context, started, timestamp).catch(() => undefined);
+      throw error;
+    }
+    return this.recorded(result, { tool: name, table: null, operation: 'host', args: redactUnknownArguments(args) }, ending, context, started, timestamp);
   }
 
   async call(generated: ToolDefinition, args: unknown, context: RequestContext): Promise<CallToolResult> {
@@ -118,40 +201,56 @@ export class CallPipeline {
       }
       result = toErrorResult(reported.message);
     }
-    if (this.audit) {
-      const identity = this.options.identify ? await this.identify(context) : {};
-      const event: AuditEvent = {
-        timestamp,
-        requestId: randomUUID(),
-        tool: tool.name,
-        table: tableName(tool),
-        operation: tool.kind,
-        arguments: redactArguments(tool, args, this.values),
-        caller: {
-          keyId: context.authInfo?.clientId ?? null,
-          keyName: stringOrNull(context.authInfo?.extra?.keyName),
-          subject: identity.subject ?? null,
-        },
-        client: {
-          name: context.client?.name ?? null,
-          version: context.client?.version ?? null,
-          userAgent: context.header('user-agent') ?? null,
-        },
-        model: identity.model ?? stringOrNull(context.meta?.model) ?? context.header('x-mcp-model') ?? null,
-        outcome,
-        rowCount,
-        truncated,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        errorCode,
-      };
-      try {
-        await this.audit(event);
-      } catch (error) {
-        // Fail closed: a call that cannot be recorded is not answered.
-        return toErrorResult(toQueryError(error).message);
-      }
+    const subject = { tool: tool.name, table: tableName(tool), operation: tool.kind, args: redactArguments(tool, args, this.values) };
+    return this.recorded(result, subject, { outcome, errorCode, rowCount, truncated }, context, started, timestamp);
+  }
+
+  /** `result`, once the call is on record; a call that cannot be recorded is not answered (fail closed). */
+  private async recorded(
+    result: CallToolResult,
+    subject: Subject,
+    ending: Ending,
+    context: RequestContext,
+    started: number,
+    timestamp: string,
+  ): Promise<CallToolResult> {
+    try {
+      await this.record(subject, ending, context, started, timestamp);
+    } catch (error) {
+      return toErrorResult(toQueryError(error).message);
     }
     return result;
+  }
+
+  /** Builds the call's one audit event and hands it to the auditor; rejects when it cannot be recorded. */
+  private async record(subject: Subject, ending: Ending, context: RequestContext, started: number, timestamp: string): Promise<void> {
+    if (!this.audit) return;
+    const identity = this.options.identify ? await this.identify(context) : {};
+    const event: AuditEvent = {
+      timestamp,
+      requestId: randomUUID(),
+      tool: subject.tool,
+      table: subject.table,
+      operation: subject.operation,
+      arguments: subject.args,
+      caller: {
+        keyId: context.authInfo?.clientId ?? null,
+        keyName: stringOrNull(context.authInfo?.extra?.keyName),
+        subject: identity.subject ?? null,
+      },
+      client: {
+        name: context.client?.name ?? null,
+        version: context.client?.version ?? null,
+        userAgent: context.header('user-agent') ?? null,
+      },
+      model: identity.model ?? stringOrNull(context.meta?.model) ?? context.header('x-mcp-model') ?? null,
+      outcome: ending.outcome,
+      rowCount: ending.rowCount,
+      truncated: ending.truncated,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      errorCode: ending.errorCode,
+    };
+    await this.audit(event);
   }
 
   private async identify(context: RequestContext): Promise<{ subject?: string; model?: string }> {
@@ -188,6 +287,15 @@ export class CallPipeline {
 
 const NO_SCOPE: ScopeResolver = () => new Map();
 const MAX_CACHED_CATALOGS = 100;
+
+/** What a call was about, for its audit event. */
+interface Subject {
+  readonly tool: string;
+  readonly table: string | null;
+  readonly operation: string | null;
+  /** Already redacted. */
+  readonly args: unknown;
+}
 
 /** Whether a call on these fields may read a scoped table: its own, or one reached through relations. */
 function reachesScoped(fields: TableFields, scoped: ReadonlySet<unknown>): boolean {

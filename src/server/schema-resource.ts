@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ExposedSchema } from '../policy/policy.js';
-import type { ToolCatalog } from '../tools/catalog.js';
+import type { Dialect } from '../introspect/model.js';
+import type { ExposedTable } from '../policy/policy.js';
+import type { ToolCatalog, ToolDefinition } from '../tools/catalog.js';
+import type { HandlerExtra } from './sdk.js';
 
 export const SCHEMA_RESOURCE_URI = 'conexor://schema';
 
@@ -19,20 +21,23 @@ interface TableSummary {
 }
 
 /**
- * The text of the schema resource: tables, fields, keys and relations that policy exposes, so a client can orient
- * itself without listing tools. Built once per conexor; hidden columns and excluded tables never appear.
+ * The text of the schema resource as one caller sees it: the tables it has tools for, their fields, keys, and the
+ * relations it may follow (`catalog` is already narrowed to the tables it may read), so a client can orient
+ * itself without listing tools. Built once per restriction set; hidden columns and excluded tables never appear.
  */
-export function schemaDocument(exposed: ExposedSchema, catalog: ToolCatalog): string {
-  const toolsByTable = new Map<ExposedSchema['tables'][number], string[]>();
+export function schemaDocument(dialect: Dialect, catalog: ToolCatalog, allowed: (tool: ToolDefinition) => boolean): string {
+  const toolsByTable = new Map<ExposedTable, string[]>();
   const fieldOf = new Map<string, string>();
   for (const tool of catalog.tools) {
+    // Field names of every table, so a relation towards a table the caller has no tool for still names its fields right.
+    for (const [field, column] of tool.fieldsInOrder) fieldOf.set(`${tool.table.table.schema}.${tool.table.table.name}.${column.name}`, field);
+    if (!allowed(tool)) continue;
     const names = toolsByTable.get(tool.table) ?? [];
     names.push(tool.name);
     toolsByTable.set(tool.table, names);
-    for (const [field, column] of tool.fieldsInOrder) fieldOf.set(`${tool.table.table.schema}.${tool.table.table.name}.${column.name}`, field);
   }
   const field = (schema: string, table: string, column: string) => fieldOf.get(`${schema}.${table}.${column}`) ?? column;
-  const tables = exposed.tables.map((entry): TableSummary => {
+  const tables = [...toolsByTable.keys()].map((entry): TableSummary => {
     const { table } = entry;
     const f = (column: string) => field(table.schema, table.name, column);
     return {
@@ -73,11 +78,11 @@ export function schemaDocument(exposed: ExposedSchema, catalog: ToolCatalog): st
         : {}),
     };
   });
-  return JSON.stringify({ dialect: exposed.dialect, tables });
+  return JSON.stringify({ dialect, tables });
 }
 
-/** Registers the precomputed schema document as a resource on a server. */
-export function registerSchemaResource(server: McpServer, text: string): void {
+/** Registers the schema resource on a server; `text` gives the document for the request's caller (cached by it). */
+export function registerSchemaResource(server: McpServer, text: (extra: HandlerExtra) => Promise<string>): void {
   server.registerResource(
     'schema',
     SCHEMA_RESOURCE_URI,
@@ -86,6 +91,6 @@ export function registerSchemaResource(server: McpServer, text: string): void {
       description: 'Tables, fields, keys and relations the tools expose (JSON).',
       mimeType: 'application/json',
     },
-    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text }] }),
+    async (uri, extra) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: await text(extra) }] }),
   );
 }

@@ -2,9 +2,12 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
+  InitializeRequestSchema,
   ListToolsRequestSchema,
   type CallToolRequest,
   type CallToolResult,
+  type InitializeRequest,
+  type InitializeResult,
   type ListToolsRequest,
   type ListToolsResult,
   type ServerNotification,
@@ -18,14 +21,24 @@ export type HandlerExtra = RequestHandlerExtra<ServerRequest, ServerNotification
 
 type Handler<Req, Res> = (request: Req, extra: HandlerExtra) => Promise<Res>;
 
-/** The generated tools as the server needs them: a per-caller listing and a call function. */
+/** The generated tools as the server needs them: per-caller listing and instructions, and one entry for every call. */
 export interface ToolProvider {
   /** The generated tools this request's caller may see. */
   list(extra: HandlerExtra): Promise<readonly Tool[]>;
+  /** The server instructions for this request's caller. */
+  instructions(extra: HandlerExtra): Promise<string>;
   /** Whether the provider owns a tool name (precomputed: server creation must not cost O(tools)). */
   owns(name: string): boolean;
-  /** Handles a call to one of the provider's tools, or returns `undefined` for a name it does not own. */
-  call(name: string, args: Record<string, unknown> | undefined, extra: HandlerExtra): Promise<CallToolResult> | undefined;
+  /**
+   * Handles every `tools/call`: the provider's own tools, a tool the host registered (`host` runs it), and a name
+   * nobody has (`host` is `undefined`), so each call, whatever it names, is answered and recorded in one place.
+   */
+  call(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    extra: HandlerExtra,
+    host: (() => Promise<CallToolResult>) | undefined,
+  ): Promise<CallToolResult>;
 }
 
 /**
@@ -35,7 +48,8 @@ export interface ToolProvider {
  * registered tool, which makes a fresh server per stateless HTTP request cost O(schema). Instead we let
  * McpServer install its own tool handlers (for the host's tools) and put ours in front of them: our listing is
  * precomputed and our calls are a map lookup. This is the one place that touches SDK internals (the handler
- * map of the low-level `Server`); it fails loudly if the SDK changes shape.
+ * map of the low-level `Server`, McpServer's registered tools); it fails loudly if the SDK changes shape.
+ * `initialize` is wrapped too, so the instructions it returns are the caller's own.
  */
 export function serveTools(server: McpServer, provider: ToolProvider): void {
   const low = server.server;
@@ -48,9 +62,27 @@ export function serveTools(server: McpServer, provider: ToolProvider): void {
     return host.tools.length > 0 ? { ...host, tools: [...ours, ...host.tools] } : { tools: ours as Tool[] };
   });
   low.setRequestHandler(CallToolRequestSchema, (request, extra) => {
-    return provider.call(request.params.name, request.params.arguments, extra) ?? sdkCall(request, extra);
+    const name = request.params.name;
+    const host = hostHas(server, name) ? () => sdkCall(request, extra) : undefined;
+    return provider.call(name, request.params.arguments, extra, host);
+  });
+  // The instructions depend on the caller, who is known only when `initialize` arrives.
+  const sdkInitialize = takeHandler<InitializeRequest, InitializeResult>(server, 'initialize');
+  low.removeRequestHandler('initialize');
+  low.setRequestHandler(InitializeRequestSchema, async (request, extra) => {
+    const [result, instructions] = await Promise.all([sdkInitialize(request, extra), provider.instructions(extra)]);
+    return { ...result, instructions };
   });
   guardNames(server, provider.owns);
+}
+
+/** Whether the host registered a tool of this name on the server (enabled or not: the SDK answers for it). */
+function hostHas(server: McpServer, name: string): boolean {
+  const registered = (server as unknown as { _registeredTools?: unknown })._registeredTools;
+  if (!registered || typeof registered !== 'object') {
+    throw new ConexorError('configuration', 'This version of @modelcontextprotocol/sdk is not supported: McpServer keeps no registered tools.');
+  }
+  return Object.hasOwn(registered, name);
 }
 
 /** A host tool with a generated tool's name would be shadowed silently; refuse it when it is registered. */

@@ -213,6 +213,41 @@ describe.each(DIALECTS)('caller policy and tenant scoping on %s', (dialect) => {
     expect(text(tooMany)).toMatch(/at most 2 rows/);
   });
 
+  it('describes only what a key may use in the schema resource and the server instructions', async () => {
+    type Doc = { tables: { table: string; tools: string[]; relations?: unknown[]; links?: unknown[] }[] };
+    const read = async (client: Client) => {
+      const resource = await client.readResource({ uri: 'conexor://schema' });
+      const first = resource.contents[0];
+      return JSON.parse(first && 'text' in first ? first.text : '{}') as Doc;
+    };
+    const ordersOnly = await as(created.ordersOnly as CreatedApiKey);
+    const narrow = await read(ordersOnly);
+    expect(narrow.tables.map((table) => [table.table, table.tools])).toEqual([['orders', ['query_orders', 'query_orders_by_id', 'count_orders', 'aggregate_orders']]]);
+    // Neither the other tables, nor the relation and link towards customers, nor their fields.
+    expect(narrow.tables[0]?.relations).toBeUndefined();
+    expect(narrow.tables[0]?.links).toBeUndefined();
+    expect(JSON.stringify(narrow)).not.toMatch(/customers|product/);
+    const narrowText = ordersOnly.getInstructions() ?? '';
+    expect(narrowText).toMatch(/: 1 tables, 4 tools\./);
+    expect(narrowText).not.toMatch(/related rows|relation\.field/);
+
+    const counts = await as(created.greedy as CreatedApiKey);
+    const countDoc = await read(counts);
+    expect(countDoc.tables.map((table) => [table.table, table.tools])).toEqual([
+      ['customers', ['count_customers']],
+      ['orders', ['count_orders']],
+      ['products', ['count_products']],
+    ]);
+    const countText = counts.getInstructions() ?? '';
+    expect(countText).toMatch(/: 3 tables, 3 tools\./);
+    expect(countText).toMatch(/^Per table: count_<table>\.$/m);
+
+    const full = await as(created.one as CreatedApiKey);
+    expect((await read(full)).tables.map((table) => table.table)).toEqual(['customers', 'orders', 'products']);
+    expect(full.getInstructions() ?? '').toMatch(/: 3 tables, 12 tools\./);
+    expect(full.getInstructions() ?? '').toMatch(/relation\.field/);
+  });
+
   it('combines the key policy with the host callerPolicy, and never widens the base policy', async () => {
     const greedy = await as(created.greedy as CreatedApiKey);
     const listing = await greedy.listTools();
