@@ -10,6 +10,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Conexor } from '../conexor.js';
 import {
   buildServer,
+  checkStoreAtStart,
   corsHeaders,
   internalError,
   ownerOf,
@@ -23,7 +24,7 @@ import {
 } from './http.js';
 import { createRouter, type Router as ConexorRouter } from './routing.js';
 
-export type { ConexorHttpOptions } from './http.js';
+export { LOOPBACK_ORIGINS, type ConexorHttpOptions } from './http.js';
 
 type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
 
@@ -38,7 +39,8 @@ type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
  * app.use('/mcp', conexorExpress(await createConexor(knex), { auth: { store } }));
  */
 export function conexorExpress(conexor: Conexor, options: ConexorHttpOptions): Router {
-  const config = resolveHttpOptions(options, 'conexorExpress');
+  const config = resolveHttpOptions(options, 'conexorExpress', conexor.logger);
+  checkStoreAtStart(config);
   const router = createRouter<StreamableHTTPServerTransport>(conexor, config);
   const mount = express.Router();
 
@@ -107,7 +109,7 @@ async function serve(
     await transport.handleRequest(req, res, route.body);
   } finally {
     if (transport.sessionId === undefined) {
-      sessions.release();
+      sessions.release(ownerOf(route.auth));
       await server.close();
     }
   }

@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import type { Conexor } from '../conexor.js';
 import {
   buildServer,
+  checkStoreAtStart,
   corsHeaders,
   internalError,
   ownerOf,
@@ -23,7 +24,7 @@ import {
 } from './http.js';
 import { createRouter, type Route, type Router as ConexorRouter } from './routing.js';
 
-export type { ConexorHttpOptions } from './http.js';
+export { LOOPBACK_ORIGINS, type ConexorHttpOptions } from './http.js';
 
 type Transport = WebStandardStreamableHTTPServerTransport;
 
@@ -37,7 +38,8 @@ type Transport = WebStandardStreamableHTTPServerTransport;
  * app.route('/mcp', conexorHono(await createConexor(knex), { auth: { store } }));
  */
 export function conexorHono(conexor: Conexor, options: ConexorHttpOptions): Hono {
-  const config = resolveHttpOptions(options, 'conexorHono');
+  const config = resolveHttpOptions(options, 'conexorHono', conexor.logger);
+  checkStoreAtStart(config);
   const router = createRouter<Transport>(conexor, config);
   const app = new Hono();
   app.on(['POST', 'GET', 'DELETE'], '/', async (c) => {
@@ -124,7 +126,7 @@ async function initialize(
     return await handle(transport, request, route.auth, route.body);
   } finally {
     if (transport.sessionId === undefined) {
-      sessions.release();
+      sessions.release(ownerOf(route.auth));
       await server.close();
     }
   }

@@ -7,11 +7,13 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
 import { z } from 'zod';
-import { verifyApiKey, type ApiKeyStore } from '../auth/api-keys.js';
+import { checkApiKey, type ApiKeyRefusal, type ApiKeyStore } from '../auth/api-keys.js';
 import type { Conexor } from '../conexor.js';
 import { ConfigurationError } from '../errors.js';
 import { limitOptionsSchema, type LimitOptions } from '../limits/limits.js';
+import { throttledLog, type ThrottledLog } from '../shared/log-throttle.js';
 
 /** How an HTTP mount of conexor authenticates, checks and serves requests. */
 export interface ConexorHttpOptions {
@@ -22,9 +24,10 @@ export interface ConexorHttpOptions {
    */
   auth: { store: ApiKeyStore } | false;
   /**
-   * Browser origins allowed to call the endpoint (`https://app.example.com`). A request that carries an `Origin`
-   * header not in this list (nor in `cors.origins`) is refused with 403; requests without `Origin` (MCP clients
-   * that are not browsers) pass. The Origin is never compared with the Host header.
+   * Browser origins allowed to call the endpoint (`https://app.example.com`); `:*` as the port allows any port
+   * (`http://localhost:*`, see {@link LOOPBACK_ORIGINS} for a server on localhost). A request that carries an
+   * `Origin` header not in this list (nor in `cors.origins`) is refused with 403; requests without `Origin` (MCP
+   * clients that are not browsers) pass. The Origin is never compared with the Host header.
    * @default []
    */
   allowedOrigins?: string[];
@@ -56,6 +59,12 @@ export interface ConexorHttpOptions {
    * @default 1000
    */
   maxSessions?: number;
+  /**
+   * Sessionful mode: most sessions one API key may hold open at once; its further `initialize` requests get 429
+   * until one of its sessions ends, so one key cannot take every session. Not applied with `auth: false`.
+   * @default 100
+   */
+  maxSessionsPerKey?: number;
   /**
    * Answer POSTs with plain JSON (`true`) or with a Server-Sent Events stream (`false`).
    * @default true
@@ -91,6 +100,12 @@ export interface ConexorHttpOptions {
    * @default undefined (no limits)
    */
   limits?: LimitOptions;
+  /**
+   * Where the mount reports what clients are not told: refused keys (401, with the reason and the key id, never
+   * the secret) and key store failures (503), each kind at most once a minute with a count of the others.
+   * @default the conexor's `logger`
+   */
+  logger?: Logger;
 }
 
 /** {@link ConexorHttpOptions} validated, with every default applied. */
@@ -104,12 +119,15 @@ export interface ResolvedHttpOptions {
   readonly mode: 'stateless' | 'sessionful';
   readonly sessionIdleMs: number;
   readonly maxSessions: number;
+  readonly maxSessionsPerKey: number;
   readonly enableJsonResponse: boolean;
   readonly cors: { readonly origins: ReadonlySet<string>; readonly maxAgeSeconds: number } | undefined;
   readonly onServer: ((server: McpServer, auth: AuthInfo | undefined) => void) | undefined;
   readonly fastPath: boolean;
   /** `undefined` when no limit is set. */
   readonly limits: LimitOptions | undefined;
+  /** Refused keys (warn) and store failures (error), rate-limited per kind. */
+  readonly report: { readonly refusal: ThrottledLog; readonly storeFailure: ThrottledLog };
 }
 
 interface HostRule {
@@ -125,12 +143,21 @@ export const HTTP_DEFAULTS = {
   mode: 'stateless',
   sessionIdleMs: 15 * 60 * 1000,
   maxSessions: 1000,
+  maxSessionsPerKey: 100,
   enableJsonResponse: true,
   fastPath: true,
   corsMaxAgeSeconds: 600,
 } as const;
 
-const origin = z.string().refine(isOrigin, 'must be an origin such as https://app.example.com (no path, no trailing slash)');
+/**
+ * Browser origins of pages served from this machine, on any port: what a server listening on localhost should
+ * accept (browser-based MCP clients such as the MCP Inspector's web UI send one), while every other origin is
+ * refused. DNS rebinding cannot forge them: a rebound page keeps its own origin.
+ */
+export const LOOPBACK_ORIGINS: readonly string[] = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*', 'https://localhost:*', 'https://127.0.0.1:*', 'https://[::1]:*'];
+
+const origin = z.string().refine(isOrigin, 'must be an origin such as https://app.example.com (no path, no trailing slash; ":*" for any port)');
+const corsOrigin = z.string().refine((value) => isOrigin(value) && !value.endsWith(':*'), 'must be an origin such as https://app.example.com (no path, no trailing slash)');
 const HOST_PATTERN = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 const optionsSchema = z.strictObject({
@@ -149,15 +176,17 @@ const optionsSchema = z.strictObject({
   mode: z.enum(['stateless', 'sessionful']).optional(),
   sessionIdleMs: z.number().int().min(1).max(2 ** 31 - 1).optional(),
   maxSessions: z.number().int().min(1).optional(),
+  maxSessionsPerKey: z.number().int().min(1).optional(),
   enableJsonResponse: z.boolean().optional(),
   cors: z
     .strictObject({
-      origins: z.array(origin).min(1),
+      origins: z.array(corsOrigin).min(1),
       maxAgeSeconds: z.number().int().min(0).max(86_400).optional(),
     })
     .optional(),
   fastPath: z.boolean().optional(),
   limits: limitOptionsSchema.optional(),
+  logger: z.custom<Logger>((value) => typeof (value as Partial<Logger> | null)?.warn === 'function' && typeof (value as Partial<Logger>).error === 'function', 'expected a pino logger').optional(),
   onServer: z.custom<(server: McpServer, auth: AuthInfo | undefined) => void>((value) => typeof value === 'function', 'expected a function').optional(),
 });
 
@@ -165,7 +194,7 @@ const optionsSchema = z.strictObject({
  * Validates a mount's options and applies the defaults. Throws {@link ConfigurationError} naming every mistake,
  * so a misconfigured endpoint fails when the host builds it, not on the first request.
  */
-export function resolveHttpOptions(options: ConexorHttpOptions, adapter: string): ResolvedHttpOptions {
+export function resolveHttpOptions(options: ConexorHttpOptions, adapter: string, fallbackLogger: Logger): ResolvedHttpOptions {
   if ((options as Partial<ConexorHttpOptions> | undefined)?.auth === undefined) {
     throw new ConfigurationError(
       `${adapter}: options.auth is required. Pass { auth: { store } } to require an API key, ` +
@@ -179,6 +208,7 @@ export function resolveHttpOptions(options: ConexorHttpOptions, adapter: string)
   }
   const value = parsed.data;
   const corsOrigins = value.cors?.origins.map((entry) => entry.toLowerCase());
+  const logger = value.logger ?? fallbackLogger;
   return {
     store: value.auth === false ? undefined : value.auth.store,
     allowedOrigins: new Set([...(value.allowedOrigins ?? HTTP_DEFAULTS.allowedOrigins), ...(corsOrigins ?? [])].map((entry) => entry.toLowerCase())),
@@ -187,6 +217,7 @@ export function resolveHttpOptions(options: ConexorHttpOptions, adapter: string)
     mode: value.mode ?? HTTP_DEFAULTS.mode,
     sessionIdleMs: value.sessionIdleMs ?? HTTP_DEFAULTS.sessionIdleMs,
     maxSessions: value.maxSessions ?? HTTP_DEFAULTS.maxSessions,
+    maxSessionsPerKey: value.maxSessionsPerKey ?? HTTP_DEFAULTS.maxSessionsPerKey,
     enableJsonResponse: value.enableJsonResponse ?? HTTP_DEFAULTS.enableJsonResponse,
     cors: corsOrigins
       ? { origins: new Set(corsOrigins), maxAgeSeconds: value.cors?.maxAgeSeconds ?? HTTP_DEFAULTS.corsMaxAgeSeconds }
@@ -194,12 +225,28 @@ export function resolveHttpOptions(options: ConexorHttpOptions, adapter: string)
     onServer: value.onServer,
     fastPath: value.fastPath ?? HTTP_DEFAULTS.fastPath,
     limits: value.limits && (value.limits.perKeyRate || value.limits.perKeyConcurrency !== undefined) ? value.limits : undefined,
+    report: { refusal: throttledLog(logger, 'warn'), storeFailure: throttledLog(logger, 'error') },
   };
 }
 
 function isOrigin(value: string): boolean {
+  const exact = value.endsWith(':*') ? value.slice(0, -2) : value;
   try {
-    return new URL(value).origin === value.toLowerCase();
+    const url = new URL(exact);
+    // With a port wildcard, the rest must be an origin without a port of its own.
+    return url.origin === exact.toLowerCase() && (exact === value || url.port === '');
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an `Origin` header is allowed: listed exactly, or its scheme and host listed with the `:*` wildcard. */
+function originAllowed(allowed: ReadonlySet<string>, header: string): boolean {
+  const value = header.toLowerCase();
+  if (allowed.has(value)) return true;
+  try {
+    const url = new URL(value);
+    return url.origin === value && allowed.has(`${url.protocol}//${url.hostname}:*`);
   } catch {
     return false;
   }
@@ -276,6 +323,19 @@ export function tooManySessions(): HttpReply {
   return jsonRpcError(503, -32000, 'Service unavailable: too many open sessions, try again later', { 'Retry-After': '30' });
 }
 
+/** 429 when the caller's key already holds `maxSessionsPerKey` sessions: its own, so it can end one. */
+export function tooManySessionsForKey(): HttpReply {
+  return jsonRpcError(429, -32029, 'Too many open sessions for this API key: end one (DELETE) or retry later', { 'Retry-After': '30' });
+}
+
+/**
+ * 400 for a JSON-RPC batch. MCP 2025-06-18 removed batching; refusing it keeps one message per HTTP request, so
+ * every tool call passes the per-key rate and concurrency limits on its own.
+ */
+export function batchRefused(): HttpReply {
+  return jsonRpcError(400, -32600, 'Invalid Request: JSON-RPC batches are not supported; send one message per request');
+}
+
 /**
  * 429 for a caller over one of its limits. `Retry-After` and the message give whole seconds; nothing names the key
  * or which limit was hit.
@@ -301,7 +361,7 @@ export function checkHostAndOrigin(config: ResolvedHttpOptions, head: RequestHea
     return jsonRpcError(403, -32000, 'Forbidden: Host not allowed');
   }
   const requestOrigin = head.header('origin');
-  if (requestOrigin !== undefined && !config.allowedOrigins.has(requestOrigin.toLowerCase())) {
+  if (requestOrigin !== undefined && !originAllowed(config.allowedOrigins, requestOrigin)) {
     return jsonRpcError(403, -32000, 'Forbidden: Origin not allowed');
   }
   return undefined;
@@ -322,19 +382,55 @@ export function bearerToken(header: string | undefined): string | undefined {
 /** Outcome of {@link admit}: the caller's identity, or the reply that refuses the request. */
 export type Admission = { readonly ok: true; readonly auth: AuthInfo | undefined } | { readonly ok: false; readonly reply: HttpReply };
 
-/** Every check before the body is read: Host, Origin, then the API key. */
+/**
+ * Every check before the body is read: Host, Origin, then the API key. Refused keys and store failures are logged
+ * (rate-limited) for the operator; the client gets one answer for every refusal.
+ */
 export async function admit(config: ResolvedHttpOptions, head: RequestHead): Promise<Admission> {
   const refused = checkHostAndOrigin(config, head);
   if (refused) return { ok: false, reply: refused };
   if (!config.store) return { ok: true, auth: undefined };
-  let auth: AuthInfo | null;
   try {
-    auth = await verifyApiKey(config.store, bearerToken(head.header('authorization')));
-  } catch {
-    // Fail closed, and without echoing the store's error (it may name hosts or tables).
+    const checked = await checkApiKey(config.store, bearerToken(head.header('authorization')));
+    if (checked.ok) return { ok: true, auth: checked.auth };
+    // Revoked and expired keys are real keys still in use somewhere: one line each. Guessed ids share one.
+    const kind = checked.reason === 'revoked' || checked.reason === 'expired' ? `${checked.reason}:${checked.keyId}` : checked.reason;
+    config.report.refusal(`401:${kind}`, { status: 401, reason: checked.reason, keyId: checked.keyId ?? null }, `Refused a request: API key ${REFUSAL_TEXT[checked.reason]}`);
+    return { ok: false, reply: unauthorized() };
+  } catch (error) {
+    // Fail closed, and without echoing the store's error to the client (it may name hosts or tables).
+    config.report.storeFailure('503:store', { status: 503, error: describeError(error) }, 'The API key store failed; requests are refused with 503 until it answers');
     return { ok: false, reply: storeUnavailable() };
   }
-  return auth ? { ok: true, auth } : { ok: false, reply: unauthorized() };
+}
+
+const REFUSAL_TEXT: Record<ApiKeyRefusal, string> = {
+  missing: 'missing (no Authorization: Bearer header)',
+  malformed: 'malformed (not cx_<id>_<secret>)',
+  unknown: 'unknown (no such key id)',
+  wrong_secret: 'with a wrong secret',
+  revoked: 'revoked',
+  expired: 'expired',
+};
+
+/** What of an error is logged: type, code and a bounded message (a store's message names a table, never a secret). */
+export function describeError(error: unknown): { type: string; code?: string; message: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: 'A value that is not an Error was thrown.' };
+  const code = (error as { code?: unknown }).code;
+  const message = error.message.length > 500 ? `${error.message.slice(0, 500)}…` : error.message;
+  return { type: error.name, ...(typeof code === 'string' ? { code } : {}), message };
+}
+
+/**
+ * Runs the store's own check once, when a mount is created, so a missing key table is in the log before the first
+ * request meets it (the mount itself is created synchronously and keeps serving 503 until the store works).
+ */
+export function checkStoreAtStart(config: ResolvedHttpOptions): void {
+  const check = config.store?.check;
+  if (!check) return;
+  check.call(config.store).catch((error: unknown) => {
+    config.report.storeFailure('503:store', { error: describeError(error) }, 'The API key store is not usable; every request will get 503');
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -395,9 +491,9 @@ export async function readJsonBody(chunks: AsyncIterable<Uint8Array>, contentLen
   }
 }
 
-/** Whether a POST body (one message or a batch) initializes a session. */
+/** Whether a POST body initializes a session. */
 export function isInitialization(body: unknown): boolean {
-  return Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
+  return isInitializeRequest(body);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -430,34 +526,53 @@ interface Entry<T> extends Session<T> {
 }
 
 /**
- * Open sessions, capped at `maxSessions` and closed after `sessionIdleMs` without requests. A session is
- * looked up together with the caller's key: another key gets the same answer as for an unknown id.
+ * Open sessions, capped at `maxSessions` in all and `maxSessionsPerKey` per key, and closed after `sessionIdleMs`
+ * without requests. A session is looked up together with the caller's key: another key gets the same answer as
+ * for an unknown id.
  */
 export class SessionRegistry<T> {
   private readonly sessions = new Map<string, Entry<T>>();
-  // Initializations under way hold a slot, so concurrent initializes cannot overshoot the cap.
+  // Initializations under way hold a slot, so concurrent initializes cannot overshoot the caps.
   private pending = 0;
+  /** Sessions and reservations per key id (anonymous callers are not counted: there is no key to cap). */
+  private readonly perOwner = new Map<string, number>();
 
-  constructor(private readonly config: Pick<ResolvedHttpOptions, 'sessionIdleMs' | 'maxSessions'>) {}
+  constructor(private readonly config: Pick<ResolvedHttpOptions, 'sessionIdleMs' | 'maxSessions' | 'maxSessionsPerKey'>) {}
 
-  /** Holds a slot for a session being initialized; `false` when the cap is reached. */
-  reserve(): boolean {
-    if (this.sessions.size + this.pending >= this.config.maxSessions) return false;
+  /** Holds a slot for a session being initialized by `owner`: `ok`, or which cap is reached. */
+  reserve(owner: string | undefined): 'ok' | 'full' | 'owner_full' {
+    if (owner !== undefined && (this.perOwner.get(owner) ?? 0) >= this.config.maxSessionsPerKey) return 'owner_full';
+    if (this.sessions.size + this.pending >= this.config.maxSessions) return 'full';
     this.pending += 1;
-    return true;
+    this.count(owner, 1);
+    return 'ok';
   }
 
-  /** Gives back a slot whose initialization did not produce a session. */
-  release(): void {
+  /** Gives back a slot of `owner` whose initialization did not produce a session. */
+  release(owner: string | undefined): void {
     this.pending = Math.max(0, this.pending - 1);
+    this.count(owner, -1);
   }
 
   /** Registers an initialized session in the slot reserved for it. */
   add(session: Session<T>): void {
-    this.release();
+    // The reservation becomes the session: the owner's count stays.
+    this.pending = Math.max(0, this.pending - 1);
     const entry: Entry<T> = { ...session, active: 0, timer: undefined };
     this.sessions.set(session.id, entry);
     this.arm(entry);
+  }
+
+  /** Open sessions of a key, reservations included. */
+  countOf(owner: string): number {
+    return this.perOwner.get(owner) ?? 0;
+  }
+
+  private count(owner: string | undefined, delta: 1 | -1): void {
+    if (owner === undefined) return;
+    const next = (this.perOwner.get(owner) ?? 0) + delta;
+    if (next > 0) this.perOwner.set(owner, next);
+    else this.perOwner.delete(owner);
   }
 
   /** The session if it exists and belongs to `owner`. */
@@ -488,6 +603,7 @@ export class SessionRegistry<T> {
     if (!entry) return;
     if (entry.timer) clearTimeout(entry.timer);
     this.sessions.delete(id);
+    this.count(entry.owner, -1);
   }
 
   private arm(entry: Entry<T>): void {

@@ -5,6 +5,7 @@ import { createFastPath, type FastPath } from './fast-path.js';
 import {
   SessionRegistry,
   admit,
+  batchRefused,
   isInitialization,
   methodNotAllowed,
   ownerOf,
@@ -12,6 +13,7 @@ import {
   sessionRequired,
   tooManyRequests,
   tooManySessions,
+  tooManySessionsForKey,
   type BodyResult,
   type HttpReply,
   type RequestHead,
@@ -68,6 +70,8 @@ export function createRouter<T>(conexor: Conexor, config: ResolvedHttpOptions): 
     if (head.method === 'POST') {
       const read = await readBody();
       if (!read.ok) return { kind: 'reply', reply: read.reply };
+      // One message per request, so the per-key limits count every tool call (a batch would carry hundreds).
+      if (Array.isArray(read.value)) return { kind: 'reply', reply: batchRefused() };
       body = read.value;
     }
 
@@ -84,7 +88,8 @@ export function createRouter<T>(conexor: Conexor, config: ResolvedHttpOptions): 
       return session ? { kind: 'session', session, end: sessions.begin(session), auth, body } : { kind: 'reply', reply: sessionNotFound() };
     }
     if (head.method !== 'POST' || !isInitialization(body)) return { kind: 'reply', reply: sessionRequired() };
-    if (!sessions.reserve()) return { kind: 'reply', reply: tooManySessions() };
+    const reserved = sessions.reserve(ownerOf(auth));
+    if (reserved !== 'ok') return { kind: 'reply', reply: reserved === 'owner_full' ? tooManySessionsForKey() : tooManySessions() };
     return { kind: 'initialize', sessions, auth, body };
   }
 

@@ -31,6 +31,11 @@ export interface ApiKeyStore {
   find(id: string): Promise<ApiKeyRecord | null>;
   /** Records that the key was used (stores may throttle the writes). */
   touch(id: string, at: Date): Promise<void>;
+  /**
+   * Rejects, with a message saying how to fix it, when the store cannot serve (e.g. its table does not exist).
+   * HTTP mounts call it once when they are created and log a failure at once, before the first request meets it.
+   */
+  check?(): Promise<void>;
 }
 
 /** A store that can also create, list and revoke keys. */
@@ -104,21 +109,44 @@ export async function createApiKey(store: ManagedApiKeyStore, options: NewApiKey
 // Compared against when the id is unknown, so a miss costs the same as a wrong secret.
 const DUMMY_HASH = hashSecret('conexor-dummy-secret');
 
+/** Why a presented key was refused: for the server's log only, never for the client. */
+export type ApiKeyRefusal = 'missing' | 'malformed' | 'unknown' | 'wrong_secret' | 'revoked' | 'expired';
+
+/** Outcome of {@link checkApiKey}. `keyId` is set when the key was well-formed (the id is public, the secret never). */
+export type ApiKeyCheck =
+  | { readonly ok: true; readonly auth: AuthInfo }
+  | { readonly ok: false; readonly reason: ApiKeyRefusal; readonly keyId?: string };
+
+/**
+ * {@link verifyApiKey} with the reason of a refusal, for operators' logs. The client must still get one answer for
+ * every refusal. Rejects when the store fails.
+ */
+export async function checkApiKey(store: ApiKeyStore, presented: string | undefined, now = new Date()): Promise<ApiKeyCheck> {
+  const parsed = presented ? parseApiKey(presented.trim()) : null;
+  const record = parsed ? await store.find(parsed.id) : null;
+  const expected = Buffer.from(record?.hash ?? DUMMY_HASH, 'hex');
+  const actual = Buffer.from(hashSecret(parsed?.secret ?? ''), 'hex');
+  const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (!parsed) return { ok: false, reason: presented ? 'malformed' : 'missing' };
+  if (!record) return { ok: false, reason: 'unknown', keyId: parsed.id };
+  if (!matches) return { ok: false, reason: 'wrong_secret', keyId: parsed.id };
+  if (record.revokedAt && record.revokedAt <= now) return { ok: false, reason: 'revoked', keyId: parsed.id };
+  if (record.expiresAt && record.expiresAt <= now) return { ok: false, reason: 'expired', keyId: parsed.id };
+  await store.touch(record.id, now);
+  return { ok: true, auth: authInfoOf(record) };
+}
+
 /**
  * Checks a presented key: well-formed, known, secret matching in constant time, not revoked, not expired.
  * Returns the caller's identity as the SDK's `AuthInfo` (`token` holds the key id, never the secret), or `null`
  * for any failure — callers must not tell the client which check failed.
  */
 export async function verifyApiKey(store: ApiKeyStore, presented: string | undefined, now = new Date()): Promise<AuthInfo | null> {
-  const parsed = presented ? parseApiKey(presented.trim()) : null;
-  const record = parsed ? await store.find(parsed.id) : null;
-  const expected = Buffer.from(record?.hash ?? DUMMY_HASH, 'hex');
-  const actual = Buffer.from(hashSecret(parsed?.secret ?? ''), 'hex');
-  const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
-  if (!parsed || !record || !matches) return null;
-  if (record.revokedAt && record.revokedAt <= now) return null;
-  if (record.expiresAt && record.expiresAt <= now) return null;
-  await store.touch(record.id, now);
+  const checked = await checkApiKey(store, presented, now);
+  return checked.ok ? checked.auth : null;
+}
+
+function authInfoOf(record: ApiKeyRecord): AuthInfo {
   return {
     token: record.id,
     clientId: record.id,
@@ -150,9 +178,19 @@ export class StaticApiKeyStore implements ApiKeyStore {
     }
   }
 
-  /** Keys from an environment variable: comma- or whitespace-separated plaintext keys, named `env-<id>`. */
-  static fromEnvironment(value: string | undefined): StaticApiKeyStore {
+  /**
+   * Keys from an environment variable: comma- or whitespace-separated plaintext keys, named `env-<id>`. Throws a
+   * `TypeError` when the variable is unset or holds no key, so a deployment that forgot it fails at startup
+   * instead of refusing every request; pass `{ allowEmpty: true }` where no key is a valid configuration.
+   */
+  static fromEnvironment(value: string | undefined, options: { allowEmpty?: boolean } = {}): StaticApiKeyStore {
     const keys = (value ?? '').split(/[\s,]+/).filter(Boolean);
+    if (keys.length === 0 && !options.allowEmpty) {
+      throw new TypeError(
+        'StaticApiKeyStore.fromEnvironment: the variable is unset or holds no API key. Set it (e.g. CONEXOR_API_KEYS) to one or more ' +
+          'cx_… keys separated by commas or spaces; "conexor keys create" makes one.',
+      );
+    }
     return new StaticApiKeyStore(keys.map((key) => ({ key, name: `env-${parseApiKey(key)?.id ?? 'invalid'}` })));
   }
 

@@ -75,9 +75,27 @@ export class KnexApiKeyStore implements ManagedApiKeyStore {
   /** The record for a key id, or `null`. Rejects when the database fails, so callers can answer 503 rather than 401. */
   async find(id: string): Promise<ApiKeyRecord | null> {
     if (!KEY_ID.test(id)) return null;
-    const row = await this.rows().where('id', id).first<ApiKeyRow | undefined>();
+    let row: ApiKeyRow | undefined;
+    try {
+      row = await this.rows().where('id', id).first<ApiKeyRow | undefined>();
+    } catch (error) {
+      throw isMissingTable(error) ? this.missingTable(error) : error;
+    }
     // MySQL's default collations compare case-insensitively; only an exact id is the key asked for.
     return row && row.id === id ? rowToRecord(row) : null;
+  }
+
+  /** Rejects when the keys table does not exist, saying how to create it. */
+  async check(): Promise<void> {
+    if (!(await this.knex.schema.hasTable(this.table))) throw this.missingTable(undefined);
+  }
+
+  private missingTable(cause: unknown): Error {
+    return new Error(
+      `The API key table "${this.table}" does not exist: create it with createApiKeyTable(knex${this.table === DEFAULT_API_KEY_TABLE ? '' : `, '${this.table}'`}) ` +
+        'or apiKeyMigration, or "conexor keys create", which creates it.',
+      { cause },
+    );
   }
 
   /**
@@ -191,6 +209,12 @@ function validateTableName(table: string): string {
     );
   }
   return table;
+}
+
+/** PostgreSQL 42P01, MySQL/MariaDB 1146, SQLite "no such table". */
+function isMissingTable(error: unknown): boolean {
+  const { code, errno, message } = (error ?? {}) as { code?: unknown; errno?: unknown; message?: unknown };
+  return code === '42P01' || errno === 1146 || (code === 'SQLITE_ERROR' && /no such table/i.test(String(message)));
 }
 
 function validateInterval(ms: number): number {

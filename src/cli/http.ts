@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { conexorExpress } from '../adapters/express.js';
+import { LOOPBACK_ORIGINS, conexorExpress } from '../adapters/express.js';
 import type { ApiKeyStore } from '../auth/api-keys.js';
 import type { Conexor } from '../conexor.js';
 import { CliError, describeError } from './errors.js';
@@ -35,9 +35,11 @@ export async function serveHttp(conexor: Conexor, options: HttpOptions): Promise
     '/mcp',
     conexorExpress(conexor, {
       auth: options.store ? { store: options.store } : false,
-      allowedOrigins: options.allowedOrigins,
-      // On loopback, only loopback Host headers: a DNS-rebound name is refused even without an Origin header.
-      ...(LOOPBACK.has(options.host) ? { allowedHosts: ['127.0.0.1', 'localhost', '[::1]'] } : {}),
+      // On loopback, only loopback Host headers (a DNS-rebound name is refused even without an Origin header) and
+      // loopback origins, which browser-based clients on this machine (the MCP Inspector's web UI) send.
+      ...(LOOPBACK.has(options.host)
+        ? { allowedHosts: ['127.0.0.1', 'localhost', '[::1]'], allowedOrigins: [...LOOPBACK_ORIGINS, ...options.allowedOrigins] }
+        : { allowedOrigins: options.allowedOrigins }),
     }),
   );
   const server = createServer(app);

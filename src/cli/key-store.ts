@@ -36,7 +36,8 @@ export interface ServingKeys {
 export async function servingKeys(knex: Knex, table: string, environment: string | undefined, now = new Date()): Promise<ServingKeys> {
   let fromEnvironment: StaticApiKeyStore;
   try {
-    fromEnvironment = StaticApiKeyStore.fromEnvironment(environment);
+    // The table may hold every key: an unset CONEXOR_API_KEYS is fine here; `serve` refuses when no key exists at all.
+    fromEnvironment = StaticApiKeyStore.fromEnvironment(environment, { allowEmpty: true });
   } catch (error) {
     throw new UsageError(`CONEXOR_API_KEYS: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -205,9 +205,10 @@ describe('StaticApiKeyStore', () => {
     expect(await verifyApiKey(store, newKey())).toBeNull();
   });
 
-  it('is empty for an empty or missing environment variable', async () => {
+  it('fails at startup for an empty or missing environment variable, unless an empty store is asked for', async () => {
     for (const value of [undefined, '', ' , \n']) {
-      expect(await verifyApiKey(StaticApiKeyStore.fromEnvironment(value), newKey())).toBeNull();
+      expect(() => StaticApiKeyStore.fromEnvironment(value)).toThrow(/unset or holds no API key.*CONEXOR_API_KEYS/);
+      expect(await verifyApiKey(StaticApiKeyStore.fromEnvironment(value, { allowEmpty: true }), newKey())).toBeNull();
     }
   });
 
