@@ -97,7 +97,7 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
       (column) =>
         !scopeNames.has(column.name) &&
         !hidden.has(column.name) &&
-        !(options.hideSecretColumns && looksSecret(column.name) && !allowed.has(column.name)),
+        !(options.hideSecretColumns && looksSecret(column.name, column.type) && !allowed.has(column.name)),
     );
     visibleColumns.set(table, new Map(visible.map((column) => [column.name, column])));
   }
