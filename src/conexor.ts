@@ -84,7 +84,7 @@ export async function createConexor(knex: Knex, options?: ConexorOptions): Promi
   const catalog = buildCatalog(exposed, resolved);
   // The guard sits inside the deadline: a call that times out keeps its slot until its work really ends.
   const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved));
-  const executor = new Executor(knex, dialect, runner, resolved.timeZone);
+  const executor = new Executor(knex, dialect, runner, resolved.timeZone, resolved.maxValueChars);
   const auditor = createAuditorFor(resolved);
   const values = resolved.audit ? resolved.audit.values : undefined;
   return new CompiledConexor(model, exposed, catalog, executor, resolved, auditor, values);

@@ -3,6 +3,7 @@ import type { ColumnModel, Dialect } from '../introspect/model.js';
 import type { AggregatePlan, Bucket, GroupKey, HavingCondition, Metric } from '../tools/aggregate.js';
 import type { Fragment} from './fragment.js';
 import { sql, verbatim } from './fragment.js';
+import type { ValueCuts } from './value-cuts.js';
 import { renderValue } from './values.js';
 
 /** Largest decimal scale summed as scaled integers on SQLite (10^18 still fits a 64-bit integer). */
@@ -18,6 +19,8 @@ export class AggregateSql {
     private readonly dialect: Dialect,
     private readonly timeZone: string,
     private readonly knexRaw: (sql: string, bindings: readonly Knex.Value[]) => Knex.Raw,
+    /** How long group keys were cut when read (see `Executor`). */
+    private readonly cuts: ValueCuts,
   ) {}
 
   group(column: Fragment, group: GroupKey): Fragment {
@@ -137,7 +140,7 @@ export class AggregateSql {
     const row: Record<string, unknown> = {};
     plan.groups.forEach((group, index) => {
       const value = record[`g${index}`];
-      row[group.output] = value == null ? null : group.bucket ? String(value) : renderValue(group.column, value);
+      row[group.output] = group.bucket ? (value == null ? null : String(value)) : this.cuts.render(group.column, record, `g${index}`);
     });
     plan.metrics.forEach((metric, index) => {
       const value = record[`m${index}`];

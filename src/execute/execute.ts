@@ -9,16 +9,28 @@ import { AggregateSql } from './aggregate-sql.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { ReadOnlyRunner, ReadOnlySession } from './read-only.js';
-import { bindValue, renderValue } from './values.js';
+import { ValueCuts } from './value-cuts.js';
+import { bindValue } from './values.js';
 
 /** Rows as fields → rendered values. */
 export type Row = Record<string, unknown>;
 
+/** A page of rows: `truncated` when more match (`nextOffset` is where the next page starts). */
+export interface Page {
+  readonly rows: Row[];
+  readonly truncated: boolean;
+  readonly nextOffset: number | undefined;
+  /** The page's first row's offset. */
+  readonly offset: number;
+  /** Whether the result size limit, rather than `limit`, ended the page. */
+  readonly sizeLimited?: boolean;
+}
+
 export type ToolOutcome =
-  | { readonly kind: 'query'; readonly rows: Row[]; readonly truncated: boolean; readonly nextOffset: number | undefined }
+  | ({ readonly kind: 'query' } & Page)
   | { readonly kind: 'lookup'; readonly row: Row | null }
   | { readonly kind: 'count'; readonly count: number }
-  | { readonly kind: 'aggregate'; readonly rows: Row[]; readonly truncated: boolean; readonly nextOffset: number | undefined };
+  | ({ readonly kind: 'aggregate' } & Page);
 
 export interface QueryArguments {
   readonly where?: readonly Filter[];
@@ -55,12 +67,18 @@ interface Statement {
  * every value is a binding, and everything runs inside the read-only runner.
  */
 export class Executor {
+  private readonly cuts: ValueCuts;
+
   constructor(
     private readonly knex: Knex,
     private readonly dialect: Dialect,
     private readonly runner: ReadOnlyRunner,
     private readonly timeZone = 'UTC',
-  ) {}
+    /** Longest text, JSON or binary value read, in characters (see `maxValueChars`). */
+    maxValueChars = 4_096,
+  ) {
+    this.cuts = new ValueCuts(dialect, maxValueChars);
+  }
 
   /**
    * Runs a call. `scope` gives the caller's values for the scoping columns of every table the call reads; every
@@ -147,17 +165,24 @@ export class Executor {
     return alias;
   }
 
-  /** Selects the fields as `c0, c1…` (names a database cannot truncate or misread) and returns what they refer to. */
+  /**
+   * Selects the fields as `c0, c1…` (names a database cannot truncate or misread) and returns what they refer to.
+   * Long text, JSON and binary values are cut by the database (see {@link ValueCuts}), never read whole.
+   */
   private select(statement: Statement, tool: ToolDefinition, fields: readonly string[]): FieldRef[] {
     const refs = fields.map((field) => resolveField(tool.fields, field) ?? scopeField(tool, field));
-    statement.builder.select(refs.map((ref, index) => this.raw(sql`${this.fieldSql(statement, ref, tool.fields)} AS ${this.name(`c${index}`)}`)));
+    statement.builder.select(
+      refs.flatMap((ref, index) =>
+        this.cuts.select(ref.column, this.fieldSql(statement, ref, tool.fields)).map(([suffix, expression]) => this.raw(sql`${expression} AS ${this.name(`c${index}${suffix}`)}`)),
+      ),
+    );
     return refs;
   }
 
   private renderRow(refs: readonly FieldRef[], record: Record<string, unknown>): Row {
     const row: Row = {};
     refs.forEach((ref, index) => {
-      row[ref.field] = renderValue(ref.column, record[`c${index}`]);
+      row[ref.field] = this.cuts.render(ref.column, record, `c${index}`);
     });
     return row;
   }
@@ -204,21 +229,28 @@ export class Executor {
     scope: ScopeResolver,
   ): Promise<ToolOutcome> {
     const inner = this.statement(this.knex.queryBuilder(), tool.table, scope);
-    const expressions = new AggregateSql(this.dialect, this.timeZone, (text, bindings) => this.knex.raw(text, bindings as Knex.Value[]));
+    const expressions = new AggregateSql(this.dialect, this.timeZone, (text, bindings) => this.knex.raw(text, bindings as Knex.Value[]), this.cuts);
     const selects: Knex.Raw[] = [];
+    // What the outer query reads of each inner output: as is, or a long group key cut like any returned value.
+    const outputs: Knex.Raw[] = [];
     plan.groups.forEach((group, index) => {
       const expression = expressions.group(this.fieldSql(inner, group, tool.fields), group);
       selects.push(this.raw(sql`${expression} AS ${this.name(`g${index}`)}`));
+      const read = group.bucket ? [['', this.output(`g${index}`)] as const] : this.cuts.select(group.column, this.output(`g${index}`));
+      for (const [suffix, value] of read) outputs.push(this.raw(sql`${value} AS ${this.name(`g${index}${suffix}`)}`));
     });
     plan.metrics.forEach((metric, index) => {
       const column = metric.ref && this.fieldSql(inner, metric.ref, tool.fields);
-      for (const [suffix, expression] of expressions.metric(metric, column)) selects.push(this.raw(sql`${expression} AS ${this.name(`m${index}${suffix}`)}`));
+      for (const [suffix, expression] of expressions.metric(metric, column)) {
+        selects.push(this.raw(sql`${expression} AS ${this.name(`m${index}${suffix}`)}`));
+        outputs.push(this.raw(sql`${this.output(`m${index}${suffix}`)} AS ${this.name(`m${index}${suffix}`)}`));
+      }
     });
     inner.builder.select(selects);
     if (where) this.applyWhere(inner, inner.builder, tool.fields, BASE, where);
     if (plan.groups.length > 0) inner.builder.groupByRaw(plan.groups.map((_, index) => String(index + 1)).join(', '));
 
-    const outer = this.exact(session.builder()).select('*').from(inner.builder.as('g'));
+    const outer = this.exact(session.builder()).select(outputs).from(inner.builder.as('g'));
     const aliasOf = new Map<string, string>();
     plan.groups.forEach((group, index) => aliasOf.set(group.output, `g${index}`));
     plan.metrics.forEach((metric, index) => aliasOf.set(metric.output, metric.fn === 'avg' ? `m${index}_avg` : `m${index}`));
@@ -335,10 +367,10 @@ async function page(
   limit: number,
   offset: number,
   render: (record: Record<string, unknown>) => Row,
-): Promise<{ rows: Row[]; truncated: boolean; nextOffset: number | undefined }> {
+): Promise<Page> {
   const records = (await builder.limit(limit + 1).offset(offset)) as Record<string, unknown>[];
   const truncated = records.length > limit;
-  return { rows: records.slice(0, limit).map(render), truncated, nextOffset: truncated ? offset + limit : undefined };
+  return { rows: records.slice(0, limit).map(render), truncated, nextOffset: truncated ? offset + limit : undefined, offset };
 }
 
 /** A scoping column returned with `scope.visible`: a result field, never a field arguments can name. */

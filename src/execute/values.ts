@@ -123,3 +123,25 @@ function renderUnknown(value: unknown): unknown {
   if (typeof value === 'object') return JSON.parse(JSON.stringify(value)) as unknown;
   return value;
 }
+
+/**
+ * A value cut to the result's size bounds: what is kept of it, and its whole size in bytes. Rendered as the kept
+ * text followed by an explicit marker, so a model never takes a cut value for the whole one.
+ */
+export class CutValue {
+  constructor(
+    /** What is kept: text, JSON text or base64. */
+    readonly kept: string,
+    /** The whole value's size in bytes, as the database stores it. */
+    readonly totalBytes: number,
+  ) {}
+
+  /** `kept… [cut: 5242880 bytes in all]`. */
+  toString(): string {
+    return `${this.kept}… [cut: ${this.totalBytes} bytes in all]`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+}

@@ -52,6 +52,18 @@ export interface ConexorOptions {
   maxRows?: number;
   /** Rows returned when a call gives no `limit`. @default 25 */
   defaultLimit?: number;
+  /**
+   * Largest tool result, in bytes of its text and its structured content together. Rows past it are left for the
+   * next page (`truncated`, `next_offset`); a single row over it has its longest values cut further. The default
+   * keeps a result well under the ~25k tokens Claude's clients accept for one tool result. @default 65536
+   */
+  maxResultBytes?: number;
+  /**
+   * Longest text, JSON or binary value a result carries, in characters (binary: bytes before base64). Longer values
+   * are cut in the database — never read whole — and end with a marker giving their full size in bytes.
+   * @default 4096
+   */
+  maxValueChars?: number;
   /** Server-side time limit for one statement, in milliseconds. @default 5000 */
   statementTimeoutMs?: number;
   /** Bounds on tool arguments. */
@@ -127,6 +139,8 @@ const optionsSchema = z
     hideSecretColumns: z.boolean().optional(),
     maxRows: positiveInt(10_000).optional(),
     defaultLimit: positiveInt(10_000).optional(),
+    maxResultBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).optional(),
+    maxValueChars: z.number().int().min(16).max(16 * 1024 * 1024).optional(),
     statementTimeoutMs: z.number().int().min(10).max(600_000).optional(),
     limits: z
       .strictObject({
@@ -190,6 +204,8 @@ export interface ResolvedOptions {
   readonly hideSecretColumns: boolean;
   readonly maxRows: number;
   readonly defaultLimit: number;
+  readonly maxResultBytes: number;
+  readonly maxValueChars: number;
   readonly statementTimeoutMs: number;
   readonly limits: Readonly<Required<ArgumentLimits>>;
   readonly timeZone: string;
@@ -214,6 +230,8 @@ export const DEFAULTS = {
   hideSecretColumns: true,
   maxRows: 100,
   defaultLimit: 25,
+  maxResultBytes: 65_536,
+  maxValueChars: 4_096,
   statementTimeoutMs: 5_000,
   limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 3, maxOffset: 100_000, maxGroupBy: 5, maxMetrics: 10 },
   timeZone: 'UTC',
@@ -237,6 +255,11 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
   if (defaultLimit > maxRows) {
     throw new ConfigurationError(`Invalid conexor options: defaultLimit (${defaultLimit}) exceeds maxRows (${maxRows})`);
   }
+  const maxResultBytes = value.maxResultBytes ?? DEFAULTS.maxResultBytes;
+  const maxValueChars = value.maxValueChars ?? Math.min(DEFAULTS.maxValueChars, Math.floor(maxResultBytes / 4));
+  if (maxValueChars > maxResultBytes) {
+    throw new ConfigurationError(`Invalid conexor options: maxValueChars (${maxValueChars}) exceeds maxResultBytes (${maxResultBytes}); one value must fit in a result`);
+  }
   return {
     schemas: value.schemas,
     include: value.tables?.include,
@@ -247,6 +270,8 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
     hideSecretColumns: value.hideSecretColumns ?? DEFAULTS.hideSecretColumns,
     maxRows,
     defaultLimit,
+    maxResultBytes,
+    maxValueChars,
     statementTimeoutMs: value.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
     limits: { ...DEFAULTS.limits, ...value.limits },
     timeZone: value.timeZone ?? DEFAULTS.timeZone,

@@ -13,7 +13,7 @@ import { planAggregate } from '../tools/aggregate.js';
 import { parseArguments, type Filter } from '../tools/arguments.js';
 import { buildCatalog, type TableFields, type ToolCatalog, type ToolDefinition } from '../tools/catalog.js';
 import { resolveTimes } from '../tools/resolve-time.js';
-import { toErrorResult, toToolResult } from '../tools/render.js';
+import { fitToBudget, toErrorResult, toToolResult } from '../tools/render.js';
 import { serverInstructions } from './instructions.js';
 import { schemaDocument } from './schema-resource.js';
 
@@ -187,7 +187,7 @@ export class CallPipeline {
       const plan = tool.kind === 'aggregate' ? planAggregate(tool, parsed) : undefined;
       const times = resolveTimes(tool.fields, parsed.where as Filter[] | undefined, this.options.clock(), this.options.timeZone);
       const scope = await this.scopeFor(tool, context);
-      const done = await this.executor.run(tool, parsed, scope, plan);
+      const done = fitToBudget(await this.executor.run(tool, parsed, scope, plan), this.options.maxResultBytes);
       rowCount = done.kind === 'query' || done.kind === 'aggregate' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
       truncated = done.kind === 'query' || done.kind === 'aggregate' ? done.truncated : null;
       result = toToolResult(done, times);

@@ -1,10 +1,12 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Row, ToolOutcome } from '../execute/execute.js';
+import type { Page, Row, ToolOutcome } from '../execute/execute.js';
+import { CutValue } from '../execute/values.js';
 import type { ResolvedTime } from './resolve-time.js';
 
 /** A cell for the text rendering: bare when unambiguous, JSON-quoted otherwise. */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  if (value instanceof CutValue) return cell(value.toString());
   if (typeof value === 'string') {
     return value === '' || value === 'null' || /[\t\n\r"\\]/.test(value) || value !== value.trim() ? JSON.stringify(value) : value;
   }
@@ -12,12 +14,108 @@ function cell(value: unknown): string {
   return String(value);
 }
 
+function line(fields: readonly string[], row: Row): string {
+  return fields.map((field) => cell(row[field])).join('\t');
+}
+
 /** Rows as a header line and tab-separated values: far fewer tokens than JSON with repeated keys. */
 function table(rows: readonly Row[]): string {
   const first = rows[0];
   if (!first) return '';
   const fields = Object.keys(first);
-  return [fields.join('\t'), ...rows.map((row) => fields.map((field) => cell(row[field])).join('\t'))].join('\n');
+  return [fields.join('\t'), ...rows.map((row) => line(fields, row))].join('\n');
+}
+
+/** A row with cut values as their marked text: what structured content carries (plain JSON). */
+function plain(row: Row): Row {
+  const values = Object.entries(row);
+  if (!values.some(([, value]) => value instanceof CutValue)) return row;
+  return Object.fromEntries(values.map(([field, value]) => [field, value instanceof CutValue ? value.toString() : value]));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The result size budget
+
+/** Bytes of a result besides its rows: summary line, keys and flags of the structured content, JSON-RPC framing. */
+const RESULT_OVERHEAD_BYTES = 512;
+
+/** What one row costs in a result: its text line and its JSON in the structured content. */
+function rowBytes(fields: readonly string[], row: Row): number {
+  return Buffer.byteLength(line(fields, row)) + Buffer.byteLength(JSON.stringify(row)) + 2;
+}
+
+/**
+ * The outcome cut to `maxBytes` of result: rows past the budget are left for the next page (`truncated`,
+ * `next_offset`, `sizeLimited`); a first row that alone exceeds it keeps its place with its longest values cut
+ * further. Values were already cut to `maxValueChars` by the database, so this never sees a huge one.
+ */
+export function fitToBudget(outcome: ToolOutcome, maxBytes: number): ToolOutcome {
+  if (outcome.kind === 'count') return outcome;
+  const room = maxBytes - RESULT_OVERHEAD_BYTES;
+  if (outcome.kind === 'lookup') {
+    if (!outcome.row) return outcome;
+    const fields = Object.keys(outcome.row);
+    return { ...outcome, row: shrink(outcome.row, room - Buffer.byteLength(fields.join('\t')), fields) };
+  }
+  const fitted = fitPage(outcome, room);
+  return fitted === outcome ? outcome : { ...outcome, ...fitted };
+}
+
+function fitPage(page: Page, room: number): Page {
+  const first = page.rows[0];
+  if (!first) return page;
+  const fields = Object.keys(first);
+  let used = Buffer.byteLength(fields.join('\t'));
+  const kept: Row[] = [];
+  for (const row of page.rows) {
+    const size = rowBytes(fields, row);
+    if (used + size > room) {
+      if (kept.length > 0) break;
+      // Even the first row is too big: it stays, smaller, so every page moves forward.
+      kept.push(shrink(row, room - used, fields));
+      break;
+    }
+    kept.push(row);
+    used += size;
+  }
+  if (kept.length === page.rows.length && kept[0] === first) return page;
+  const more = kept.length < page.rows.length || page.truncated;
+  return {
+    rows: kept,
+    truncated: more,
+    nextOffset: more ? page.offset + kept.length : undefined,
+    offset: page.offset,
+    sizeLimited: kept.length < page.rows.length || page.sizeLimited === true,
+  };
+}
+
+/**
+ * `row` with its long values cut to one length, halved until the row costs at most `room` bytes (a dozen rounds at
+ * most), or every value is cut to its marker. Text, JSON and base64 values are cut; numbers and the like are kept.
+ */
+function shrink(row: Row, room: number, fields: readonly string[]): Row {
+  if (rowBytes(fields, row) <= room) return row;
+  const texts = new Map<string, { text: string; total: number }>();
+  for (const field of fields) {
+    const value = row[field];
+    const text = value instanceof CutValue ? value.kept : typeof value === 'string' ? value : value !== null && typeof value === 'object' ? JSON.stringify(value) : undefined;
+    if (text) texts.set(field, { text, total: value instanceof CutValue ? value.totalBytes : Buffer.byteLength(text) });
+  }
+  let cap = Math.max(0, ...[...texts.values()].map(({ text }) => text.length));
+  let current = row;
+  while (cap > 0 && rowBytes(fields, current) > room) {
+    cap = Math.floor(cap / 2);
+    const cut: Row = { ...row };
+    for (const [field, { text, total }] of texts) if (text.length > cap) cut[field] = new CutValue(prefix(text, cap), total);
+    current = cut;
+  }
+  return current;
+}
+
+/** The first `length` UTF-16 units of `text`, never ending in half of a surrogate pair. */
+function prefix(text: string, length: number): string {
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
 }
 
 /** The line that states what relative times resolved to, so the model can quote the range. */
@@ -46,16 +144,17 @@ function toResult(outcome: ToolOutcome): CallToolResult {
     case 'aggregate': {
       const { rows, truncated, nextOffset } = outcome;
       const noun = outcome.kind === 'query' ? ['row', 'rows'] : ['group', 'groups'];
-      const summary = `${rows.length} ${rows.length === 1 ? noun[0] : noun[1]}${truncated ? ` (truncated: more ${noun[1]} match; next offset ${nextOffset})` : ''}`;
+      const why = outcome.sizeLimited ? 'the result size limit was reached' : `more ${noun[1]} match`;
+      const summary = `${rows.length} ${rows.length === 1 ? noun[0] : noun[1]}${truncated ? ` (truncated: ${why}; next offset ${nextOffset})` : ''}`;
       return {
         content: [{ type: 'text', text: rows.length ? `${summary}\n${table(rows)}` : summary }],
-        structuredContent: { rows, truncated, ...(nextOffset !== undefined ? { next_offset: nextOffset } : {}) },
+        structuredContent: { rows: rows.map(plain), truncated, ...(nextOffset !== undefined ? { next_offset: nextOffset } : {}) },
       };
     }
     case 'lookup':
       return {
         content: [{ type: 'text', text: outcome.row ? table([outcome.row]) : 'No row matches.' }],
-        structuredContent: { row: outcome.row },
+        structuredContent: { row: outcome.row && plain(outcome.row) },
       };
     case 'count':
       return {

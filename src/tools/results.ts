@@ -17,7 +17,8 @@ function valueSchema(type: NormalizedType, column: ColumnModel | null): z.ZodTyp
     case 'unknown':
       return z.unknown();
     case 'array':
-      return z.array(valueSchema(column?.elementType ?? 'unknown', null));
+      // A value too long to return is replaced by a marked text giving its size (see `maxValueChars`).
+      return z.union([z.array(valueSchema(column?.elementType ?? 'unknown', null)), z.string()]);
     default:
       // decimal (exact, as a string), dates and times (ISO), uuid, enum, string, binary (base64)
       return z.string();
