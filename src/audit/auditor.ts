@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { ConexorError, ConfigurationError } from '../errors.js';
 import type { AuditEvent, AuditSink } from './event.js';
+import { sanitizeAuditEvent } from './sanitize.js';
 
 /** Options of {@link createAuditor}. Unknown fields are rejected. */
 export interface AuditOptions {
@@ -60,6 +61,8 @@ export interface AuditStats {
 /** Records tool-call events into the configured sinks. */
 export interface Auditor {
   /**
+   * The event is first sanitized (see `sanitize.ts`): sinks get its text storable, bounded and without API keys,
+   * and the caller's object is never changed.
    * Sync mode: resolves when all sinks wrote the event; rejects with {@link AuditFailedError} when a sink failed
    * or timed out and `onFailure` is `deny`. Buffered mode: enqueues and resolves at once; rejects with
    * {@link AuditFailedError} when the buffer is full and `onFailure` is `deny`. After `close()`, every event is
@@ -305,7 +308,8 @@ class SyncAuditor extends AuditorBase {
     return this.inFlight;
   }
 
-  record(event: AuditEvent): Promise<void> {
+  record(raw: AuditEvent): Promise<void> {
+    const event = sanitizeAuditEvent(raw);
     if (this.closed) return this.refuse(event, 'closed');
     this.recorded++;
     this.inFlight++;
@@ -363,7 +367,8 @@ class BufferedAuditor extends AuditorBase {
     return this.buffer.length + this.inFlight;
   }
 
-  record(event: AuditEvent): Promise<void> {
+  record(raw: AuditEvent): Promise<void> {
+    const event = sanitizeAuditEvent(raw);
     if (this.closed) return this.refuse(event, 'closed');
     if (this.buffer.length + this.inFlight >= this.options.maxBuffered) return this.refuse(event, 'buffer_full');
     this.recorded++;

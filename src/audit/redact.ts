@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { TableFields, ToolDefinition } from '../tools/catalog.js';
+import { REDACTED, clip, redactApiKeys } from './sanitize.js';
 
 /** How argument values of visible fields appear in audit events; other values are always redacted. */
 export type AuditValues = 'clear' | 'hash' | 'redact';
 
-export const REDACTED = '[redacted]';
-// A conexor API key pasted into an argument is never kept, whatever the mode.
-const API_KEY = /cx_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
+export { REDACTED };
 const MAX_CLEAR_STRING = 256;
 const MAX_LIST = 100;
 const MAX_KEY = 64;
@@ -24,7 +23,7 @@ export function redactArguments(tool: ToolDefinition, args: unknown, mode: Audit
   const list = (raw: unknown, each: (entry: unknown) => unknown) => (Array.isArray(raw) ? raw.slice(0, MAX_LIST).map(each) : REDACTED);
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(args)) {
-    const name = key.slice(0, MAX_KEY);
+    const name = cut(key, MAX_KEY);
     if (tool.kind === 'lookup') out[name] = tool.columnsByField.has(key) ? visibleValue(raw, mode) : REDACTED;
     else if (key === 'where') out[name] = list(raw, (entry) => filter(tool.fields, entry, mode, 0));
     else if (key === 'columns') out[name] = list(raw, (field) => (known(tool, field) ? field : REDACTED));
@@ -56,8 +55,8 @@ function filter(fields: TableFields, entry: unknown, mode: AuditValues, depth: n
   if ('field' in entry) {
     const visible = typeof entry.field === 'string' && fields.columnsByField.has(entry.field);
     return {
-      field: typeof entry.field === 'string' ? entry.field.slice(0, MAX_KEY) : REDACTED,
-      op: typeof entry.op === 'string' ? entry.op.slice(0, 32) : REDACTED,
+      field: typeof entry.field === 'string' ? cut(entry.field, MAX_KEY) : REDACTED,
+      op: typeof entry.op === 'string' ? cut(entry.op, 32) : REDACTED,
       ...('value' in entry ? { value: visible ? visibleValue(entry.value, mode) : REDACTED } : {}),
     };
   }
@@ -85,30 +84,30 @@ function ordering(tool: ToolDefinition, entry: unknown): unknown {
   if (!isRecord(entry)) return REDACTED;
   const direction = entry.direction === 'asc' || entry.direction === 'desc' ? { direction: entry.direction } : {};
   // Aggregates order by output names, which the call itself chose.
-  if ('by' in entry) return { by: typeof entry.by === 'string' && NAME.test(entry.by) ? entry.by : REDACTED, ...direction };
+  if ('by' in entry) return { by: chosenName(entry.by), ...direction };
   return { field: known(tool, entry.field) ? entry.field : REDACTED, ...direction };
 }
 
 function grouping(tool: ToolDefinition, entry: unknown): unknown {
   if (typeof entry === 'string') return known(tool, entry) ? entry : REDACTED;
   if (!isRecord(entry)) return REDACTED;
-  return { field: known(tool, entry.field) ? entry.field : REDACTED, bucket: typeof entry.bucket === 'string' ? entry.bucket.slice(0, 16) : REDACTED };
+  return { field: known(tool, entry.field) ? entry.field : REDACTED, bucket: typeof entry.bucket === 'string' ? cut(entry.bucket, 16) : REDACTED };
 }
 
 function metric(tool: ToolDefinition, entry: unknown): unknown {
   if (!isRecord(entry)) return REDACTED;
   return {
-    fn: typeof entry.fn === 'string' ? entry.fn.slice(0, 32) : REDACTED,
+    fn: typeof entry.fn === 'string' ? cut(entry.fn, 32) : REDACTED,
     ...('field' in entry ? { field: known(tool, entry.field) ? entry.field : REDACTED } : {}),
-    ...('as' in entry ? { as: typeof entry.as === 'string' && NAME.test(entry.as) ? entry.as : REDACTED } : {}),
+    ...('as' in entry ? { as: chosenName(entry.as) } : {}),
   };
 }
 
 function having(entry: unknown, mode: AuditValues): unknown {
   if (!isRecord(entry)) return REDACTED;
   return {
-    metric: typeof entry.metric === 'string' && NAME.test(entry.metric) ? entry.metric : REDACTED,
-    op: typeof entry.op === 'string' ? entry.op.slice(0, 32) : REDACTED,
+    metric: chosenName(entry.metric),
+    op: typeof entry.op === 'string' ? cut(entry.op, 32) : REDACTED,
     value: visibleValue(entry.value, mode),
   };
 }
@@ -117,9 +116,22 @@ function visibleValue(raw: unknown, mode: AuditValues): unknown {
   if (Array.isArray(raw)) return raw.slice(0, MAX_LIST).map((item) => visibleValue(item, mode));
   if (raw !== null && typeof raw === 'object') return REDACTED;
   if (mode === 'redact') return REDACTED;
-  if (typeof raw === 'string') raw = raw.replace(API_KEY, REDACTED);
+  if (typeof raw === 'string') raw = redactApiKeys(raw);
   if (mode === 'hash') return `sha256:${createHash('sha256').update(JSON.stringify(raw) ?? '').digest('hex').slice(0, 32)}`;
-  return typeof raw === 'string' && raw.length > MAX_CLEAR_STRING ? `${raw.slice(0, MAX_CLEAR_STRING)}…` : raw;
+  return typeof raw === 'string' && raw.length > MAX_CLEAR_STRING ? `${clip(raw, MAX_CLEAR_STRING)}…` : raw;
+}
+
+/**
+ * Text a client chose as a key, field name or operator, kept short. API keys are redacted first: a cut alone would
+ * keep a key whole (59 characters fit in 64) or part of its secret.
+ */
+function cut(text: string, max: number): string {
+  return clip(redactApiKeys(text), max);
+}
+
+/** An output name the call chose (metric `as`, order_by `by`) when it looks like one, keys redacted (one may). */
+function chosenName(name: unknown): string {
+  return typeof name === 'string' && NAME.test(name) ? redactApiKeys(name) : REDACTED;
 }
 
 function known(tool: ToolDefinition, field: unknown): field is string {
