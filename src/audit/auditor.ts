@@ -173,12 +173,17 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const MAX_LOGGED_MESSAGE_LENGTH = 500;
 
 /** Why events were not recorded. */
-type FailureReason = 'sink_failed' | 'buffer_full' | 'closed';
+type FailureReason = 'sink_failed' | 'sink_refused' | 'buffer_full' | 'closed';
 
 interface SinkFailure {
   readonly sink: AuditSink;
   readonly error: unknown;
   readonly attempts: number;
+  /**
+   * Request ids of the only events the sink did not write, when it refused those and wrote the others (see
+   * {@link AuditSink}); `undefined` when it wrote none of them.
+   */
+  readonly refused?: ReadonlySet<string>;
 }
 
 class SinkAbandonedError extends Error {
@@ -259,9 +264,29 @@ abstract class AuditorBase implements Auditor {
         await writeWithTimeout(sink, events, this.options.sinkTimeoutMs);
         return undefined;
       } catch (error) {
+        // Refused events stay refused: no retry, and the others are written.
+        const refused = refusedIds(error, events);
+        if (refused) return { sink, error, attempts: attempt, refused };
         if (attempt > retries) return { sink, error, attempts: attempt };
         await delay(this.options.retryDelayMs * 2 ** (attempt - 1));
       }
+    }
+  }
+
+  /** How many events of `events` the failures lost: those any sink did not write. */
+  protected lost(events: readonly AuditEvent[], failures: readonly SinkFailure[]): number {
+    if (failures.some((failure) => failure.refused === undefined)) return events.length;
+    let lost = 0;
+    for (const event of events) if (failures.some((failure) => failure.refused?.has(event.requestId))) lost++;
+    return lost;
+  }
+
+  /** Reports each sink's failure, for the events it did not write. */
+  protected reportFailures(events: readonly AuditEvent[], failures: readonly SinkFailure[]): void {
+    for (const failure of failures) {
+      const { refused } = failure;
+      if (refused === undefined) this.report(events, 'sink_failed', failure);
+      else this.report(events.filter((event) => refused.has(event.requestId)), 'sink_refused', failure);
     }
   }
 
@@ -274,9 +299,11 @@ abstract class AuditorBase implements Auditor {
         ? 'the audit buffer is full'
         : reason === 'closed'
           ? 'the auditor is closed'
-          : failure?.attempts === 0
-            ? `sink "${failure.sink.name}" was given up while closing`
-            : `sink "${failure?.sink.name}" failed after ${failure?.attempts} attempt(s)`;
+          : reason === 'sink_refused'
+            ? `sink "${failure?.sink.name}" refused ${events.length === 1 ? 'it' : 'them'} and wrote the rest of the batch`
+            : failure?.attempts === 0
+              ? `sink "${failure.sink.name}" was given up while closing`
+              : `sink "${failure?.sink.name}" failed after ${failure?.attempts} attempt(s)`;
     this.log(
       {
         reason,
@@ -336,8 +363,9 @@ class SyncAuditor extends AuditorBase {
       this.written++;
       return undefined;
     }
+    // Even a refusal: the event is not on record in every sink.
     this.failed++;
-    for (const failure of failures) this.report(events, 'sink_failed', failure);
+    this.reportFailures(events, failures);
     return failures[0];
   }
 }
@@ -408,15 +436,12 @@ class BufferedAuditor extends AuditorBase {
         // Counters change together, in one synchronous step, so stats always add up.
         this.inFlight -= batch.length;
         this.settled += batch.length;
-        if (failures.length === 0) {
-          this.written += batch.length;
-        } else {
-          this.failed += batch.length;
-          for (const failure of failures) {
-            this.report(batch, 'sink_failed', failure);
-            if (this.closed) this.abandoned.add(failure.sink);
-          }
-        }
+        const lost = this.lost(batch, failures);
+        this.written += batch.length - lost;
+        this.failed += lost;
+        this.reportFailures(batch, failures);
+        // A sink that refused some events is alive; one that failed a batch after every retry is given up.
+        if (this.closed) for (const failure of failures) if (failure.refused === undefined) this.abandoned.add(failure.sink);
         this.wakeWaiters();
       }
     } finally {
@@ -451,6 +476,23 @@ function writeWithTimeout(sink: AuditSink, events: readonly AuditEvent[], timeou
       (error: unknown) => settle(error ?? new Error(`Audit sink "${sink.name}" failed.`)),
     );
   });
+}
+
+/**
+ * The request ids a sink's error says it refused while writing the rest of `events` (see {@link AuditSink});
+ * `undefined` unless that list is non-empty and names only events of the batch, so a confused sink counts as one
+ * that wrote nothing (and is retried).
+ */
+function refusedIds(error: unknown, events: readonly AuditEvent[]): ReadonlySet<string> | undefined {
+  const refused = (error as { refused?: unknown } | null)?.refused;
+  if (!Array.isArray(refused) || refused.length === 0 || refused.length > events.length) return undefined;
+  const inBatch = new Set(events.map((event) => event.requestId));
+  const ids = new Set<string>();
+  for (const id of refused) {
+    if (typeof id !== 'string' || !inBatch.has(id)) return undefined;
+    ids.add(id);
+  }
+  return ids;
 }
 
 function delay(ms: number): Promise<void> {

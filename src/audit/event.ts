@@ -39,7 +39,16 @@ export interface AuditEvent {
   readonly errorCode: string | null;
 }
 
-/** Where audit events go. `write` resolves once the events are durable (for a sink that can say so). */
+/**
+ * Where audit events go. `write` resolves once the events are durable (for a sink that can say so), and rejects
+ * when it did not write them; the auditor then retries the batch (buffered mode) or counts it as failed.
+ *
+ * A sink that wrote some events of a batch but refused others for good (a row its database will never accept:
+ * retrying cannot help) rejects with an error whose `refused` property lists the refused events' request ids, as
+ * `knexSink`'s `AuditSinkError` does: the auditor counts and reports only those as failed, without retrying them,
+ * and the rest of the batch as written. A `refused` list that is empty or names an event outside the batch counts
+ * as a failure of the whole batch.
+ */
 export interface AuditSink {
   readonly name: string;
   write(events: readonly AuditEvent[]): Promise<void>;

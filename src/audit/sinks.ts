@@ -16,6 +16,10 @@ export const DEFAULT_AUDIT_TABLE = 'conexor_audit';
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 // Rows per INSERT: 500 rows of 19 values is 9,500 bound values, under every driver's limit (SQLite's is 32,766).
 const INSERT_CHUNK_ROWS = 500;
+// And text per INSERT, counted as 3 bytes per UTF-16 code unit (an upper bound of UTF-8 and of MySQL's escaping):
+// under the max_allowed_packet MySQL (4 MiB or more) and MariaDB (16 MiB) accept by default, so a batch of large
+// events is never one oversize statement. A sanitized event is far smaller (see sanitize.ts): every row fits alone.
+const INSERT_CHUNK_BYTES = 2 * 1024 * 1024;
 const MAX_ERROR_MESSAGE_LENGTH = 300;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -143,17 +147,30 @@ export interface AuditRow {
 export class AuditSinkError extends Error {
   /** The driver's error code (`42P01`, `ER_NO_SUCH_TABLE`, `SQLITE_ERROR`…), when it has one. */
   readonly code: string | undefined;
-  constructor(message: string, code: string | undefined) {
+  /**
+   * Request ids of the events refused for what they hold (the database refused the row: a constraint, a value it
+   * cannot store; or the event makes no row: an invalid timestamp) while the others of the batch were written: see
+   * {@link AuditSink}. `undefined` when nothing was written.
+   */
+  readonly refused: readonly string[] | undefined;
+  constructor(message: string, code: string | undefined, refused?: readonly string[]) {
     super(message);
     this.name = 'AuditSinkError';
     this.code = code;
+    this.refused = refused;
   }
 }
 
 /**
  * A sink inserting one row per event into the audit table (create it with {@link createAuditTable} or
- * {@link auditMigration}). A batch is one INSERT; a batch over 500 events is split into several INSERTs inside one
- * transaction, so a batch is written entirely or not at all.
+ * {@link auditMigration}). A batch is one INSERT, or several inside one transaction (over 500 events or 2 MiB).
+ *
+ * One event never costs the others: when the database refuses the batch for what a row holds (PostgreSQL SQLSTATE
+ * classes 22 and 23 and `RAISE EXCEPTION`; MySQL/MariaDB data, constraint and `SIGNAL` errors; SQLite constraint,
+ * mismatch and too-big errors), the batch is written again inside one transaction, halving the part that fails
+ * under savepoints until the refused rows are found, and `write` rejects with an {@link AuditSinkError} whose
+ * `refused` lists their request ids; the others are committed. Any other error (connection, missing table) rejects
+ * with nothing written and no `refused`, so the auditor retries the batch as before.
  */
 export function knexSink(knex: Knex, options: KnexSinkOptions = {}): AuditSink {
   const table = validateAuditTableName(options.table ?? DEFAULT_AUDIT_TABLE);
@@ -161,22 +178,146 @@ export function knexSink(knex: Knex, options: KnexSinkOptions = {}): AuditSink {
     name: `knex:${table}`,
     async write(events) {
       if (events.length === 0) return;
-      const rows = events.map(eventToRow);
-      try {
-        if (rows.length <= INSERT_CHUNK_ROWS) {
-          await knex(table).insert(rows);
-        } else {
-          await knex.transaction(async (trx) => {
-            for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-              await trx(table).insert(rows.slice(start, start + INSERT_CHUNK_ROWS));
-            }
-          });
+      const entries: Entry[] = [];
+      const refused: Refusal[] = [];
+      for (const event of events) {
+        try {
+          entries.push({ event, row: eventToRow(event) });
+        } catch (error) {
+          // An invalid timestamp, arguments JSON cannot hold: this event only.
+          refused.push({ event, error });
         }
-      } catch (error) {
-        throw toSinkError(error, table, events.length);
       }
+      try {
+        await insertRows(knex, table, entries.map((entry) => entry.row));
+      } catch (error) {
+        if (!isRowError(error)) throw toSinkError(error, table, events.length);
+        try {
+          refused.push(...(await knex.transaction((trx) => isolateRefused(trx, table, entries, error))));
+        } catch (retryError) {
+          // Rolled back: nothing of the batch is written, and the auditor may retry all of it.
+          throw toSinkError(retryError, table, events.length);
+        }
+      }
+      if (refused.length > 0) throw toRefusedError(refused, table, events.length);
     },
   };
+}
+
+/** An event and the row it makes. */
+interface Entry {
+  readonly event: AuditEvent;
+  readonly row: AuditRow;
+}
+
+/** An event the database (or the row conversion) refused, and why. */
+interface Refusal {
+  readonly event: AuditEvent;
+  readonly error: unknown;
+}
+
+/** Inserts rows in chunks of rows and bytes; several chunks go inside one transaction (a savepoint in `trx`). */
+async function insertRows(db: Knex | Knex.Transaction, table: string, rows: readonly AuditRow[]): Promise<void> {
+  const chunks = chunkRows(rows);
+  if (chunks.length === 0) return;
+  if (chunks.length === 1) {
+    await db(table).insert(chunks[0]);
+    return;
+  }
+  await db.transaction(async (trx) => {
+    for (const chunk of chunks) await trx(table).insert(chunk);
+  });
+}
+
+function chunkRows(rows: readonly AuditRow[]): AuditRow[][] {
+  const chunks: AuditRow[][] = [];
+  let chunk: AuditRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = rowBytes(row);
+    if (chunk.length > 0 && (chunk.length >= INSERT_CHUNK_ROWS || bytes + size > INSERT_CHUNK_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** An upper bound of a row's size in an INSERT. */
+function rowBytes(row: AuditRow): number {
+  let bytes = 0;
+  for (const value of Object.values(row) as unknown[]) bytes += 16 + (typeof value === 'string' ? value.length * 3 : 8);
+  return bytes;
+}
+
+/**
+ * Inside `trx`, writes every row the database accepts and returns the refused ones: a part that fails for what a
+ * row holds is rolled back to its savepoint and halved, so one refused row among n costs about 2·log2(n) INSERTs.
+ * Called once the whole batch has failed with `failure`, so that is split at once. Any other error propagates (and
+ * rolls back).
+ */
+async function isolateRefused(trx: Knex.Transaction, table: string, entries: readonly Entry[], failure: unknown): Promise<Refusal[]> {
+  const refused: Refusal[] = [];
+  const split = async (part: readonly Entry[], error: unknown): Promise<void> => {
+    if (part.length === 1) {
+      refused.push({ event: (part[0] as Entry).event, error });
+      return;
+    }
+    const middle = Math.ceil(part.length / 2);
+    await attempt(part.slice(0, middle));
+    await attempt(part.slice(middle));
+  };
+  const attempt = async (part: readonly Entry[]): Promise<void> => {
+    try {
+      // A savepoint: on PostgreSQL a failed statement would otherwise abort the whole transaction.
+      await trx.transaction((savepoint) => insertRows(savepoint, table, part.map((entry) => entry.row)));
+    } catch (error) {
+      if (!isRowError(error)) throw error;
+      await split(part, error);
+    }
+  };
+  if (entries.length > 0) await split(entries, failure);
+  return refused;
+}
+
+// MySQL/MariaDB errors about a value or a constraint of one row, whatever their SQLSTATE (some report HY000).
+const MYSQL_ROW_ERRORS = new Set([
+  1048, // column cannot be null
+  1062, // duplicate entry
+  1264, // out of range
+  1265, // data truncated
+  1292, // incorrect value (date, number)
+  1300, // invalid character string
+  1364, // no default value
+  1366, // incorrect string value (character set)
+  1367, // illegal value for type
+  1406, // data too long
+  1451, // foreign key (parent row)
+  1452, // foreign key (child row)
+  1644, // SIGNAL in a trigger
+  1690, // value out of range
+  3140, // invalid JSON text (a host's JSON column)
+  3819, // CHECK constraint (MySQL)
+  4025, // CHECK constraint (MariaDB)
+]);
+
+/** Whether the database refused rows for what they hold, rather than failing whatever the rows. */
+function isRowError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, errno, sqlState } = error as { code?: unknown; errno?: unknown; sqlState?: unknown };
+  if (typeof code === 'string') {
+    // PostgreSQL: data exception, integrity constraint violation, RAISE EXCEPTION in a trigger.
+    if (/^2[23][0-9A-Z]{3}$/.test(code) || code === 'P0001') return true;
+    // SQLite: CHECK, NOT NULL, UNIQUE, FOREIGN KEY, RAISE in a trigger; datatype mismatch; value too big.
+    if (/^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/.test(code)) return true;
+  }
+  // MySQL/MariaDB (`sqlState` and `errno` are mysql2's): the same SQLSTATE classes, SIGNAL's 45000.
+  if (typeof sqlState === 'string' && /^(2[23]|45)/.test(sqlState)) return true;
+  return typeof errno === 'number' && MYSQL_ROW_ERRORS.has(errno);
 }
 
 /**
@@ -328,13 +469,27 @@ function toNumber(value: number | string | bigint, row: AuditRow): number {
  * values are event fields, so only the driver's part is kept, and no `cause` is attached for a logger to print.
  */
 function toSinkError(error: unknown, table: string, count: number): AuditSinkError {
+  return new AuditSinkError(`Could not write ${count} audit event(s) to table "${table}": ${reasonOf(error)}`, codeOf(error));
+}
+
+/** The error of a write that committed every event but the refused ones; it names the first refusal's reason. */
+function toRefusedError(refused: readonly Refusal[], table: string, count: number): AuditSinkError {
+  const first = refused[0]?.error;
+  return new AuditSinkError(
+    `Could not write ${refused.length} of ${count} audit event(s) to table "${table}" (the others were written): ${reasonOf(first)}`,
+    codeOf(first),
+    refused.map((refusal) => refusal.event.requestId),
+  );
+}
+
+function reasonOf(error: unknown): string {
   const raw = error instanceof Error ? error.message : 'unknown error';
   const separator = raw.lastIndexOf(' - ');
-  let reason = separator === -1 ? raw : raw.slice(separator + 3);
-  if (reason.length > MAX_ERROR_MESSAGE_LENGTH) reason = `${reason.slice(0, MAX_ERROR_MESSAGE_LENGTH)}…`;
+  const reason = separator === -1 ? raw : raw.slice(separator + 3);
+  return reason.length > MAX_ERROR_MESSAGE_LENGTH ? `${reason.slice(0, MAX_ERROR_MESSAGE_LENGTH)}…` : reason;
+}
+
+function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return new AuditSinkError(
-    `Could not write ${count} audit event(s) to table "${table}": ${reason}`,
-    typeof code === 'string' ? code : undefined,
-  );
+  return typeof code === 'string' ? code : undefined;
 }

@@ -397,8 +397,105 @@ describe('buffered mode', () => {
   });
 });
 
+/** A sink writing every event of a batch but those `refuse` picks, and rejecting with their ids as `refused`. */
+function refusingSink(name: string, refuse: (event: AuditEvent) => boolean, refusedOf = (events: readonly AuditEvent[]) => events.filter(refuse).map((event) => event.requestId)) {
+  return recordingSink(name, (events) => {
+    const refused = refusedOf(events);
+    if (refused.length > 0) throw Object.assign(new Error(`refused ${refused.length}`), { code: 'CHECK', refused });
+  });
+}
+
+describe('a sink that refuses some events of a batch and writes the others', () => {
+  const refuseFifth = (event: AuditEvent) => Number(event.requestId.slice(-4)) % 5 === 0;
+
+  it('buffered: only the refused events fail, reported once by request id, without retry', async () => {
+    const picky = refusingSink('picky', refuseFifth);
+    const good = recordingSink('good');
+    const { auditor, records } = setup({ sinks: [picky, good], mode: 'buffered', batchSize: 10, maxRetries: 3, retryDelayMs: 1 });
+    for (let n = 1; n <= 20; n++) await auditor.record(auditEvent(n));
+    await auditor.close();
+    // One write per batch (the good sink never fails, so it shows the batches): nothing was retried.
+    expect(picky.calls).toBe(good.calls);
+    expect(idsOf(good.batches)).toHaveLength(20);
+    const reports = failures(records());
+    expect(reportedIds(reports)).toEqual([5, 10, 15, 20].map((n) => auditEvent(n).requestId));
+    for (const report of reports) {
+      expect(report).toMatchObject({ reason: 'sink_refused', sink: 'picky', attempts: 1, error: { code: 'CHECK' } });
+      expect(report.msg).toMatch(/^(Audit event|\d audit events) not recorded: sink "picky" refused (it|them) and wrote the rest of the batch\.$/);
+    }
+    expect(auditor.stats).toEqual({ recorded: 20, written: 16, failed: 4, pending: 0 });
+  });
+
+  it('buffered: a refusal after a failed attempt counts that attempt; a full failure of another sink loses the batch', async () => {
+    const picky = recordingSink('picky', (events, call) => {
+      if (call === 1) throw new Error('connection lost');
+      throw Object.assign(new Error('refused'), { refused: [events[0]?.requestId] });
+    });
+    const broken = failingSink('broken');
+    const { auditor, records } = setup({ sinks: [picky, broken], mode: 'buffered', maxRetries: 2, retryDelayMs: 1 });
+    await auditor.record(auditEvent(1));
+    await auditor.record(auditEvent(2));
+    await auditor.close();
+    expect(picky.calls).toBe(2);
+    expect(failures(records())).toMatchObject([
+      { reason: 'sink_refused', sink: 'picky', attempts: 2, requestIds: [auditEvent(1).requestId] },
+      { reason: 'sink_failed', sink: 'broken', attempts: 3, requestIds: [1, 2].map((n) => auditEvent(n).requestId) },
+    ]);
+    expect(auditor.stats).toEqual({ recorded: 2, written: 0, failed: 2, pending: 0 });
+  });
+
+  it.each<[string, (events: readonly AuditEvent[]) => unknown]>([
+    ['an empty list', () => []],
+    ['an id outside the batch', () => ['not-in-the-batch']],
+    ['a list that is not of strings', (events) => [events[0]?.requestId, 7]],
+    ['something else', () => 'all of them'],
+  ])('buffered: a refusal naming %s is a failure of the whole batch, retried', async (_label, refusedOf) => {
+    const confused = recordingSink('confused', (events) => {
+      throw Object.assign(new Error('confused'), { refused: refusedOf(events) });
+    });
+    const { auditor, records } = setup({ sinks: [confused], mode: 'buffered', maxRetries: 1, retryDelayMs: 1 });
+    await auditor.record(auditEvent(1));
+    await auditor.record(auditEvent(2));
+    await auditor.close();
+    expect(confused.calls).toBe(2);
+    expect(failures(records())).toMatchObject([{ reason: 'sink_failed', attempts: 2, requestIds: [1, 2].map((n) => auditEvent(n).requestId) }]);
+    expect(auditor.stats).toEqual({ recorded: 2, written: 0, failed: 2, pending: 0 });
+  });
+
+  it('while closing, a sink that refused events is not given up: later batches still go to it', async () => {
+    const gate = deferred();
+    const picky = recordingSink('picky', async (events) => {
+      await gate.promise;
+      const refused = events.filter(refuseFifth).map((event) => event.requestId);
+      if (refused.length > 0) throw Object.assign(new Error('refused'), { refused });
+    });
+    const { auditor, records } = setup({ sinks: [picky], mode: 'buffered', batchSize: 5, maxRetries: 0, flushIntervalMs: 60_000 });
+    for (let n = 1; n <= 20; n++) await auditor.record(auditEvent(n));
+    // The first batch is being written; the three others are written while closing.
+    const closed = auditor.close();
+    gate.resolve();
+    await closed;
+    expect(picky.calls).toBe(4);
+    expect(failures(records()).every((record) => record.reason === 'sink_refused' && record.attempts === 1)).toBe(true);
+    expect(reportedIds(failures(records()))).toEqual([5, 10, 15, 20].map((n) => auditEvent(n).requestId));
+    expect(auditor.stats).toEqual({ recorded: 20, written: 16, failed: 4, pending: 0 });
+  });
+
+  it('sync: a refused event is not on record, so deny refuses the call and continue reports it', async () => {
+    const deny = setup({ sinks: [refusingSink('picky', refuseFifth)] });
+    await expect(deny.auditor.record(auditEvent(4))).resolves.toBeUndefined();
+    await expect(deny.auditor.record(auditEvent(5))).rejects.toBeInstanceOf(AuditFailedError);
+    expect(failures(deny.records())).toMatchObject([{ reason: 'sink_refused', requestIds: [auditEvent(5).requestId] }]);
+    expect(deny.auditor.stats).toEqual({ recorded: 2, written: 1, failed: 1, pending: 0 });
+
+    const proceed = setup({ sinks: [refusingSink('picky', refuseFifth)], onFailure: 'continue' });
+    await expect(proceed.auditor.record(auditEvent(5))).resolves.toBeUndefined();
+    expect(proceed.auditor.stats).toEqual({ recorded: 1, written: 0, failed: 1, pending: 0 });
+  });
+});
+
 /** 5,000 calls spread over a few milliseconds against a sink failing at random (seeded). */
-async function stressAuditor(options: Partial<AuditOptions>, seed: number) {
+async function stressAuditor(options: Partial<AuditOptions>, seed: number, refuseSome = false) {
   const random = seededRandom(seed);
   const written: string[] = [];
   const sink: AuditSink = {
@@ -406,7 +503,10 @@ async function stressAuditor(options: Partial<AuditOptions>, seed: number) {
     async write(events) {
       await sleep(random() * 3);
       if (random() < 0.3) throw new Error('flaky');
-      for (const event of events) written.push(event.requestId);
+      // Sometimes writes part of the batch and refuses the rest, as knexSink does for rows its database refuses.
+      const refused = refuseSome && random() < 0.3 ? events.filter(() => random() < 0.2).map((event) => event.requestId) : [];
+      for (const event of events) if (!refused.includes(event.requestId)) written.push(event.requestId);
+      if (refused.length > 0) throw Object.assign(new Error('refused'), { refused });
     },
   };
   const { auditor, records } = setup({ sinks: [sink], ...options });
@@ -458,6 +558,15 @@ describe('under 5,000 concurrent calls with a flaky sink, no event is lost', () 
     expect(denied).toBeGreaterThan(0);
     expect(run.results.includes('other')).toBe(false);
     expect(denied).toBeLessThanOrEqual(run.reported.length);
+  });
+
+  it('buffered, with a sink that also refuses some events of some batches', async () => {
+    const run = await stressAuditor(
+      { mode: 'buffered', batchSize: 50, maxBuffered: 500, maxRetries: 1, retryDelayMs: 1, flushIntervalMs: 5, onFailure: 'continue' },
+      4,
+      true,
+    );
+    expectAccountedFor(run);
   });
 
   it('sync with deny: exactly the failed events are denied', async () => {

@@ -132,19 +132,52 @@ describe.each(DIALECTS)('Knex audit sink on %s', (dialect) => {
     expect(await countAuditEvents(db.knex, { outcome: 'ok', subject: 'nobody' })).toBe(0);
   });
 
-  it('writes a large batch in chunks, all or nothing', async () => {
+  it('writes a large batch in chunks', async () => {
     const sink = knexSink(db.knex);
     const events = Array.from({ length: 1_234 }, (_, n) => auditEvent(n));
     await sink.write(events);
     expect(await countAuditEvents(db.knex)).toBe(1_234);
     const all = await readAuditTrail(db.knex, { limit: 10_000, order: 'asc' });
     expect(new Set(all.map((event) => event.requestId)).size).toBe(1_234);
+  });
 
-    // An event the database refuses (NOT NULL tool) in the third chunk: the first two are rolled back.
-    const bad = Array.from({ length: 1_100 }, (_, n) => auditEvent(10_000 + n));
-    bad[1_050] = { ...bad[1_050], tool: null as unknown as string };
-    await expect(sink.write(bad)).rejects.toBeInstanceOf(AuditSinkError);
-    expect(await countAuditEvents(db.knex)).toBe(1_234);
+  it('writes a batch larger than one statement may be (MySQL max_allowed_packet) in several', async () => {
+    // 40 events of 512 Ki characters each: 20 MiB, over MariaDB's default 16 MiB packet.
+    const events = Array.from({ length: 40 }, (_, n) => auditEvent(n, { arguments: { blob: `${n}`.padEnd(512 * 1024, 'b') } }));
+    await knexSink(db.knex).write(events);
+    expect(await countAuditEvents(db.knex)).toBe(40);
+  });
+
+  it('a row the database refuses costs only its own event: the others are written, the error names it', async () => {
+    const sink = knexSink(db.knex);
+    // Across chunks (over 500 rows): NOT NULL tool, an invalid timestamp (refused before the database).
+    const events = Array.from({ length: 1_100 }, (_, n) => auditEvent(10_000 + n));
+    events[3] = { ...events[3], timestamp: 'not a time' } as AuditEvent;
+    events[1_050] = { ...events[1_050], tool: null as unknown as string } as AuditEvent;
+    const error = await sink.write(events).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuditSinkError);
+    expect((error as AuditSinkError).refused).toEqual([events[3]?.requestId, events[1_050]?.requestId]);
+    expect((error as AuditSinkError).message).toMatch(/^Could not write 2 of 1100 audit event\(s\) to table "conexor_audit" \(the others were written\): /);
+    expect(await countAuditEvents(db.knex)).toBe(1_098);
+    expect(await countAuditEvents(db.knex, { requestId: events[1_050]?.requestId })).toBe(0);
+
+    // A single refused event.
+    const lone = await sink.write([auditEvent(1, { outcome: null as unknown as 'ok' })]).catch((caught: unknown) => caught);
+    expect((lone as AuditSinkError).refused).toEqual([auditEvent(1).requestId]);
+    expect(await countAuditEvents(db.knex)).toBe(1_098);
+  });
+
+  it('a refused row among values the database cannot store: only that one is lost', async () => {
+    // What the auditor's sanitizer prevents, written to the sink directly: NUL on PostgreSQL, a value longer than
+    // its VARCHAR column on PostgreSQL and MySQL; SQLite stores both.
+    const events = Array.from({ length: 20 }, (_, n) => auditEvent(n));
+    events[7] = auditEvent(7, { model: 'x\u0000y', errorCode: 'e'.repeat(100) });
+    const error = await knexSink(db.knex)
+      .write(events)
+      .catch((caught: unknown) => caught);
+    const refused = dialect === 'sqlite' ? [] : [events[7]?.requestId];
+    expect(error === undefined ? [] : (error as AuditSinkError).refused).toEqual(refused);
+    expect(await countAuditEvents(db.knex)).toBe(20 - refused.length);
   });
 
   it('on a dropped table, write rejects with a message naming the table and no event values', async () => {
@@ -161,6 +194,8 @@ describe.each(DIALECTS)('Knex audit sink on %s', (dialect) => {
     expect(message.toLowerCase()).not.toContain('insert');
     expect((error as AuditSinkError).cause).toBeUndefined();
     expect(typeof (error as AuditSinkError).code).toBe('string');
+    // Nothing was written, so nothing is singled out: the auditor retries the batch.
+    expect((error as AuditSinkError).refused).toBeUndefined();
   });
 
   it('behind a sync auditor, a dropped table denies the call and reports it', async () => {

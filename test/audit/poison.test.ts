@@ -118,6 +118,40 @@ describe.each(DIALECTS)('audit events under hostile input on %s', (dialect) => {
     expect(version).toMatch(/^9+…\[truncated\]$/);
   });
 
+  it('buffered: a row the database refuses (a CHECK or a trigger) costs only its own event, reported by request id', async () => {
+    // The host's own rule on the audit table, refusing the events of one model.
+    if (dialect === 'sqlite') {
+      await db.knex.raw(
+        `CREATE TRIGGER refuse_model BEFORE INSERT ON ${DEFAULT_AUDIT_TABLE} WHEN NEW.model = 'refuse-me' BEGIN SELECT RAISE(ABORT, 'refused by the host'); END`,
+      );
+    } else {
+      await db.knex.raw(`ALTER TABLE ${DEFAULT_AUDIT_TABLE} ADD CONSTRAINT refuse_model CHECK (model IS NULL OR model <> 'refuse-me')`);
+    }
+    const { logger, records } = captureLogger();
+    const events: AuditEvent[] = [];
+    const cx = await serve({
+      sinks: [knexSink(db.knex), functionSink((batch) => void events.push(...batch))],
+      mode: 'buffered',
+      flushIntervalMs: 60_000,
+      retryDelayMs: 1,
+      logger,
+    });
+    const client = await connect(cx);
+    for (let n = 0; n < 10; n++) await callWithMeta(client, 'count_orders', {}, { model: `model-${n}` });
+    await callWithMeta(client, 'count_orders', {}, { model: 'refuse-me' });
+    for (let n = 10; n < 20; n++) await callWithMeta(client, 'count_orders', {}, { model: `model-${n}` });
+    await cx.close();
+
+    const refused = events.find((event) => event.model === 'refuse-me');
+    expect(events).toHaveLength(21);
+    expect(cx.auditStats).toEqual({ recorded: 21, written: 20, failed: 1, pending: 0 });
+    const trail = await readAuditTrail(db.knex, { order: 'asc' });
+    expect(trail.map((event) => event.requestId)).toEqual(events.filter((event) => event !== refused).map((event) => event.requestId));
+    expect(records().filter((record) => record.level >= 50)).toMatchObject([
+      { reason: 'sink_refused', sink: `knex:${DEFAULT_AUDIT_TABLE}`, attempts: 1, requestIds: [refused?.requestId] },
+    ]);
+  });
+
   it('sync with onFailure deny: poisoned calls are answered, and their events written sanitized', async () => {
     const cx = await serve({ sinks: [knexSink(db.knex)], mode: 'sync', onFailure: 'deny' });
     const client = await connect(cx, 'sync\uDC00client');
