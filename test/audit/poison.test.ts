@@ -204,9 +204,9 @@ describe.each(DIALECTS)('audit events under hostile input on %s', (dialect) => {
     await cx.callTool(key, { [key]: key });
     await cx.close();
 
-    // Every call of a generated tool is on record: all but the unknown tool (answered by the MCP layer, not
-    // audited), plus the direct call.
-    expect(events).toHaveLength(calls.length);
+    // Every call is on record, the unknown tools named after the key too, and the two direct calls.
+    expect(events).toHaveLength(calls.length + 2);
+    expect(events.filter((event) => event.errorCode === 'unknown_tool').map((event) => event.tool)).toEqual(['[redacted]', '[redacted]']);
     const everything = [await storedText(db), lines.join(''), JSON.stringify(events)];
     for (const text of everything) {
       expect(text).not.toContain(key);
