@@ -68,6 +68,42 @@ async function waitFor(check: () => boolean, what: string, child: ChildProcess, 
   }
 }
 
+interface RawAnswer {
+  jsonrpc: string;
+  id?: string | number | null;
+  result?: { structuredContent?: unknown };
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** `conexor serve` over stdio driven byte by byte, as a client that writes whatever it likes. */
+function rawStdio(args: readonly string[]) {
+  const child = spawn(process.execPath, [...NODE_ARGS, 'serve', ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  /** Every complete line on stdout, parsed: one that is not JSON fails the test. */
+  const answers = (): RawAnswer[] => output.stdout.split('\n').slice(0, -1).map((line) => JSON.parse(line) as RawAnswer);
+  // A failed write is reported through its callback; without this listener it would also be an uncaught error.
+  child.stdin.on('error', () => undefined);
+  const write = (data: string | Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      child.stdin.write(data, (error) => (error ? reject(new Error(`conexor stopped reading its stdin (${error.message})`)) : resolve())),
+    );
+  const request = async (id: number, method: string, params?: Record<string, unknown>): Promise<RawAnswer> => {
+    await write(`${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) })}\n`);
+    await waitFor(() => answers().some((answer) => answer.id === id), `the answer to request ${id}`, child, 60_000);
+    return answers().find((answer) => answer.id === id) as RawAnswer;
+  };
+  const initialize = async () => {
+    const init = await request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+    expect(init.result).toBeDefined();
+    await write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+  };
+  const refusals = () => answers().filter((answer) => answer.id === null);
+  return { child, output, exited, answers, write, request, initialize, refusals };
+}
+
 async function httpClient(url: string, key: string): Promise<Client> {
   const client = new Client({ name: 'cli-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }));
@@ -111,7 +147,7 @@ describe('usage', () => {
     for (const command of ['serve', 'tools', 'keys', 'demo']) expect(help.stdout).toContain(command);
     const serveHelp = await cli(['serve', '--help']);
     expect(serveHelp.code).toBe(0);
-    expect(serveHelp.stdout).toMatch(/--http <port>[\s\S]*--no-auth[\s\S]*--allowed-origin/);
+    expect(serveHelp.stdout).toMatch(/--http <port>[\s\S]*--no-auth[\s\S]*--allowed-origin[\s\S]*--max-line-bytes <n>/);
     const keysHelp = await cli(['keys', 'create', '--help']);
     expect(keysHelp.stdout).toContain('--expires-in');
     const version = await cli(['--version']);
@@ -180,6 +216,71 @@ describe('serve', () => {
     expect(Date.now() - closing).toBeLessThan(1_800);
     expect(errors).toEqual([]);
     expect(stderr).toMatch(/serving \d+ tools from .* over stdio/);
+  });
+
+  it('keeps serving over stdio after a 12 MB line, a line without a newline and a malformed line', async () => {
+    const marker = 'PAYLOAD-MARKER-c41d';
+    const session = rawStdio(['--db', shopFile, '--keys-table', KEYS_TABLE]);
+    try {
+      await session.initialize();
+      expect((await session.request(2, 'tools/call', { name: 'count_orders', arguments: {} })).result?.structuredContent).toEqual({ count: 600 });
+
+      const huge = `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"count_orders","arguments":{"x":"${marker}${'A'.repeat(12 * 1024 * 1024)}"}}}\n`;
+      await session.write(huge);
+      await waitFor(() => session.refusals().length === 1, 'the refusal of the 12 MB line', session.child, 60_000);
+
+      // 2 MB and still no newline: the refusal comes while the line is open, and nothing else is answered meanwhile.
+      await session.write(`{"jsonrpc":"2.0","id":4,"method":"ping","params":{"_meta":{"pad":"${marker}`);
+      const piece = 'B'.repeat(64 * 1024);
+      for (let i = 0; i < 32; i += 1) await session.write(piece);
+      await waitFor(() => session.refusals().length === 2, 'the refusal of the open line', session.child, 60_000);
+      await session.write(`${piece}"}}}\n`);
+      await session.write(`{"jsonrpc":"2.0","id":5,"method":"ping" ${marker}\n`);
+      await waitFor(() => session.refusals().length === 3, 'the refusal of the malformed line', session.child, 60_000);
+
+      expect((await session.request(6, 'tools/call', { name: 'count_orders', arguments: {} })).result?.structuredContent).toEqual({ count: 600 });
+      expect(session.child.exitCode).toBeNull();
+      const [huge1, open1, malformed] = session.refusals();
+      for (const refusal of [huge1, open1]) {
+        expect(refusal).toEqual({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32600, message: expect.stringContaining('at most 1048576 bytes (maxLineBytes)') as unknown, data: { maxLineBytes: 1048576 } },
+        });
+      }
+      expect(malformed?.error?.code).toBe(-32700);
+      expect(session.answers().map((answer) => answer.id)).toEqual([1, 2, null, null, null, 6]);
+    } finally {
+      session.child.stdin.end();
+    }
+    expect(await session.exited).toBe(0);
+    const { stdout, stderr } = session.output;
+    expect(stdout.endsWith('\n')).toBe(true);
+    for (const line of stdout.trimEnd().split('\n')) expect((JSON.parse(line) as RawAnswer).jsonrpc).toBe('2.0');
+    expect(stderr.match(/conexor: stdio: dropped a line longer than the limit of 1048576 bytes \(maxLineBytes\)\n/g)).toHaveLength(2);
+    expect(stderr).toContain('conexor: stdio: dropped a line that is not valid JSON\n');
+    expect(stderr).toContain('conexor: stdio closed: shutting down\n');
+    expect(stdout + stderr).not.toContain(marker);
+  });
+
+  it('takes the stdio line limit from --max-line-bytes, and only over stdio', async () => {
+    const session = rawStdio(['--db', shopFile, '--max-line-bytes', '4096']);
+    try {
+      await session.initialize();
+      await session.write(`{"jsonrpc":"2.0","id":2,"method":"ping","params":{"_meta":{"pad":"${'C'.repeat(5000)}"}}}\n`);
+      expect(await session.request(3, 'ping')).toMatchObject({ result: {} });
+      expect(session.refusals()).toEqual([
+        { jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringContaining('at most 4096 bytes') as unknown, data: { maxLineBytes: 4096 } } },
+      ]);
+    } finally {
+      session.child.stdin.end();
+    }
+    expect(await session.exited).toBe(0);
+    expect(session.output.stderr).toContain('dropped a line longer than the limit of 4096 bytes');
+    const withHttp = await cli(['serve', '--db', shopFile, '--http', '0', '--no-auth', '--max-line-bytes', '4096']);
+    expect(withHttp.code).toBe(2);
+    expect(withHttp.stderr).toContain('--max-line-bytes: only used over stdio');
+    expect((await cli(['serve', '--db', shopFile, '--max-line-bytes', '0'])).code).toBe(2);
   });
 
   it('refuses HTTP without any API key unless --no-auth is given', async () => {

@@ -4,7 +4,7 @@ import type { ApiKeyStore } from '../../auth/api-keys.js';
 import type * as HttpModule from '../http.js';
 import type { Conexor } from '../../conexor.js';
 import { createConexor } from '../../conexor.js';
-import { serveStdio } from '../../adapters/stdio.js';
+import { MAX_LINE_BYTES_LIMIT, STDIO_DEFAULTS, serveStdio } from '../../adapters/stdio.js';
 import { openDatabase, parseDatabaseTarget, type DatabaseTarget } from '../database.js';
 import { CliError, UsageError } from '../errors.js';
 import { servingKeys } from '../key-store.js';
@@ -18,6 +18,7 @@ interface ServeFlags extends PolicyFlags {
   keysDb?: string;
   auth: boolean;
   allowedOrigin?: string[];
+  maxLineBytes?: number;
 }
 
 const HTTP_ONLY = ['host', 'keysDb', 'auth', 'allowedOrigin'] as const;
@@ -45,17 +46,24 @@ export function registerServeCommand(program: Command): void {
     .option('--keys-db <url>', 'database holding the API key table, if not --db')
     .option('--no-auth', 'with --http: accept requests without an API key (only behind authentication of your own)')
     .option('--allowed-origin <origin>', 'with --http: browser origin allowed to call the endpoint; repeatable', collect)
+    .option(
+      '--max-line-bytes <n>',
+      `over stdio: longest request line in bytes; longer ones are dropped and answered with an error (default ${STDIO_DEFAULTS.maxLineBytes})`,
+      integerIn(1, MAX_LINE_BYTES_LIMIT),
+    )
     .action(async (flags: ServeFlags, cmd: Command) => {
       if (flags.http === undefined) {
         const misplaced = HTTP_ONLY.filter((name) => cmd.getOptionValueSource(name) === 'cli').map((name) => FLAG_NAMES[name]);
         if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: only used with --http <port>.`);
+      } else if (flags.maxLineBytes !== undefined) {
+        throw new UsageError('--max-line-bytes: only used over stdio, without --http.');
       }
       const target = parseDatabaseTarget(flags.db);
       const keysTarget = flags.keysDb === undefined ? undefined : parseDatabaseTarget(flags.keysDb);
       const knex = await openDatabase(target);
       try {
         const conexor = await createConexor(knex, policyOptions(flags));
-        if (flags.http === undefined) await serveOverStdio(conexor, target);
+        if (flags.http === undefined) await serveOverStdio(conexor, target, flags.maxLineBytes);
         else await serveOverHttp(conexor, knex, target, keysTarget, flags, flags.http);
       } finally {
         await knex.destroy();
@@ -63,13 +71,15 @@ export function registerServeCommand(program: Command): void {
     });
 }
 
-async function serveOverStdio(conexor: Conexor, target: DatabaseTarget): Promise<void> {
-  const server = await serveStdio(conexor);
+async function serveOverStdio(conexor: Conexor, target: DatabaseTarget, maxLineBytes: number | undefined): Promise<void> {
+  const server = await serveStdio(conexor, { maxLineBytes });
   const closed = new Promise<void>((resolve) => {
     server.server.onclose = resolve;
   });
   say(`serving ${conexor.tools.length} tools from ${target.display} over stdio`);
-  await untilShutdown(closed);
+  const reason = await untilShutdown(closed);
+  // Said even when the client simply went away: an exit is never silent.
+  say(`${reason === 'closed' ? 'stdio closed' : reason}: shutting down`);
   await server.close();
 }
 
