@@ -266,6 +266,20 @@ describe('serveStdio: stream failures', () => {
     stdin.end();
   });
 
+  it('closes with a message on stderr when stdin fails', async () => {
+    const stdin = new PassThrough();
+    const stderr = new PassThrough();
+    let errText = '';
+    stderr.on('data', (chunk: Buffer) => (errText += chunk.toString('utf8')));
+    const server = await serveStdio(cx, { stdin, stdout: new PassThrough(), stderr });
+    const closed = new Promise<void>((resolve) => {
+      server.server.onclose = resolve;
+    });
+    stdin.destroy(Object.assign(new Error('read EIO'), { code: 'EIO' }));
+    await closed;
+    expect(errText).toBe('conexor: stdio: stdin failed (EIO): closing\n');
+  });
+
   it('rejects invalid options by name', async () => {
     for (const options of [{ maxLineBytes: 0 }, { maxLineBytes: 1.5 }, { maxLineBytes: 2 ** 40 }, { maxLineBytes: '1MB' }, { maxLineByte: 10 }]) {
       const attempt = serveStdio(cx, { stdin: new PassThrough(), stdout: new PassThrough(), ...(options as StdioOptions) });
