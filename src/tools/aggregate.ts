@@ -3,6 +3,7 @@ import type { ColumnModel, NormalizedType } from '../introspect/model.js';
 import type { ExposedRelation } from '../policy/policy.js';
 import { expectedValue } from './filters.js';
 import { isRelativeTime } from '../shared/time.js';
+import { isReservedName } from './naming.js';
 import { BUCKETS, GROUPABLE, HAVING_OPERATORS, METRIC_FUNCTIONS, OUTPUT_NAME, type TableFields, type ToolDefinition } from './catalog.js';
 
 export type Bucket = (typeof BUCKETS)[number];
@@ -117,6 +118,8 @@ export function planAggregate(tool: ToolDefinition, parsed: Record<string, unkno
     }
     const output = entry.as ?? (ref ? `${entry.fn}_${ref.field.replace(/\./g, '_')}` : 'count');
     if (!OUTPUT_NAME.test(output)) fail(`${at}.as: give this metric a name of lowercase letters, digits and _ (the default "${output}" is not one)`);
+    // Group outputs are field names, which are never reserved (see naming).
+    if (isReservedName(output)) fail(`${at}.as: "${output}" is a property every JavaScript object has and cannot name an output; choose another name`);
     claim(output, at);
     return { output, fn: entry.fn, ref };
   });

@@ -6,7 +6,7 @@ import type { ExposedRelation, ExposedSchema, ExposedTable } from '../policy/pol
 import { describeTable } from './describe.js';
 import { FilterSchemas, isSortable } from './filters.js';
 import { toJsonSchema } from './json-schema.js';
-import { assignNames, snakeCase, type TableNames } from './naming.js';
+import { assignNames, scopeFieldName, type TableNames } from './naming.js';
 import { rowSchema } from './results.js';
 
 export type ToolKind = 'query' | 'lookup' | 'count' | 'aggregate';
@@ -105,7 +105,7 @@ export function buildCatalog(schema: ExposedSchema, options: ResolvedOptions): T
     const { fieldsInOrder, columnsByField, valueSchemas, where } = fields;
     // Scoping columns may be returned, but never become fields a model can filter, sort or select on.
     const resultFields = exposed.scopeVisible
-      ? [...fieldsInOrder, ...exposed.scopeColumns.map((column) => [snakeCase(column.name) || column.name, column] as const)]
+      ? [...fieldsInOrder, ...exposed.scopeColumns.map((column) => [scopeFieldName(column), column] as const)]
       : fieldsInOrder;
     const related = [...fields.relatedFields].map(([name, { column }]) => [name, { ...column, nullable: true }] as const);
     const describe = describeTable(exposed, tableNames, namesByTable, options.maxRows);

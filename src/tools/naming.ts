@@ -10,6 +10,33 @@ export const MAX_TOOL_NAME = 64;
 /** Property names every major client accepts. */
 const SAFE_FIELD = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/**
+ * Properties every JavaScript object has. As a key, `__proto__` sets the prototype instead of a property, and
+ * validators that read `data[key]` (ajv, used by the MCP SDK client) see the inherited member when the key is absent;
+ * so no field, argument or output is ever named like one.
+ */
+const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
+
+/** Whether a name is a property every object has, and so may not be a key of the objects conexor builds. */
+export function isReservedName(name: string): boolean {
+  return RESERVED_NAMES.has(name);
+}
+
+const isSafeField = (name: string) => SAFE_FIELD.test(name) && !isReservedName(name);
+
 function shortHash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
@@ -86,20 +113,30 @@ export function assignNames(schema: ExposedSchema): Map<ExposedTable, TableNames
   return names;
 }
 
-/** Column names are kept as field names when clients accept them; others get their snake_case form. */
+/**
+ * Column names are kept as field names when clients accept them and objects can hold them; others (`First Name`,
+ * `__proto__`) get their snake_case form.
+ */
 function fieldNames(columns: readonly ColumnModel[]): Map<string, string> {
   const fields = new Map<string, string>();
   const used = new Set<string>();
-  for (const column of columns) if (SAFE_FIELD.test(column.name)) used.add(column.name);
+  for (const column of columns) if (isSafeField(column.name)) used.add(column.name);
   for (const column of columns) {
-    if (SAFE_FIELD.test(column.name)) {
+    if (isSafeField(column.name)) {
       fields.set(column.name, column.name);
       continue;
     }
     let field = fit(snakeCase(column.name) || 'column', column.name);
-    if (used.has(field)) field = fit(`${field}_${shortHash(column.name, 4)}`, column.name);
+    // `constructor` is its own snake_case form.
+    if (used.has(field) || isReservedName(field)) field = fit(`${field}_${shortHash(column.name, 4)}`, column.name);
     used.add(field);
     fields.set(column.name, field);
   }
   return fields;
+}
+
+/** The result field of a scoping column returned with `scope.visible`: its snake_case form, never a reserved name. */
+export function scopeFieldName(column: ColumnModel): string {
+  const field = snakeCase(column.name) || column.name;
+  return isReservedName(field) ? `${field}_${shortHash(column.name, 4)}` : field;
 }
