@@ -214,6 +214,19 @@ export function wallClock(instant: Date, timeZone: string): string {
   return `${formatDate(fields)} ${formatTime(fields)}`;
 }
 
+/**
+ * Where an instant leaves the years 0001 to 9999 once converted to UTC or to the wall clock of `timeZone` (the two
+ * forms conexor binds): `'UTC'`, the zone's name, or `null` when both stay inside. Outside those years databases
+ * disagree (PostgreSQL has no year 0 and refuses some five-digit years; SQLite and MySQL compare five digits as text).
+ */
+export function yearRangeProblem(instant: Date, timeZone: string): string | null {
+  const time = checkInstant(instant);
+  const inside = (year: number) => year >= 1 && year <= 9999;
+  if (!inside(new Date(time).getUTCFullYear())) return 'UTC';
+  if (timeZone !== 'UTC' && !inside(fieldsOf(time + offsetAt(time, timeZone)).year)) return timeZone;
+  return null;
+}
+
 /** The calendar date of an instant in a zone, `YYYY-MM-DD`. */
 export function zonedDate(instant: Date, timeZone: string): string {
   const time = checkInstant(instant);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ColumnModel, Dialect, NormalizedType } from '../introspect/model.js';
 import { floatBounds, integerBounds } from '../introspect/shared.js';
 import type { ResolvedOptions } from '../policy/options.js';
-import { relativeTimeSchema } from '../shared/time.js';
+import { relativeTimeSchema, yearRangeProblem } from '../shared/time.js';
 
 /** Every filter operator. */
 export const OPERATORS = [
@@ -92,27 +92,32 @@ const TIME_PARTS = /^(\d{2}):(\d{2})(?::(\d{2}))?/;
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
- * Why a date, date-time or time that has the right form still names no real instant (February 30, 25:00),
- * or `null`. Caught here, such a value would otherwise reach the database and fail there without naming the argument.
+ * Why a date, date-time or time that has the right form still names no real instant (February 30, 25:00), or
+ * leaves the years 0001 to 9999 once its zone is converted (to UTC and to `timeZone`, see `bindValue`), or `null`.
+ * Caught here, such a value would otherwise reach the database and fail there, or compare differently per database.
  */
-function temporalProblem(column: ColumnModel, value: unknown): string | null {
+function temporalProblem(column: ColumnModel, value: unknown, timeZone: string): string | null {
   if (typeof value !== 'string' || !['date', 'datetime', 'time'].includes(column.type)) return null;
   const text = value.trim();
-  const invalid = `${JSON.stringify(text.slice(0, 40))} is not a real ${column.type === 'time' ? 'time' : 'date'}`;
+  const shown = JSON.stringify(text.slice(0, 40));
+  const invalid = `${shown} is not a real ${column.type === 'time' ? 'time' : 'date'}`;
   let timePart = text;
+  let instant: Date | null = null;
   if (column.type !== 'time') {
     const date = DATE_PARTS.exec(text);
     if (!date) return null;
     const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
     if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return invalid;
     timePart = text.slice(10).replace(/^[T ]/i, '');
-    if (column.type === 'datetime' && ZONED.test(text) && text.length > 10 && Number.isNaN(new Date(text.replace(' ', 'T')).getTime())) {
-      return invalid;
+    if (column.type === 'datetime' && ZONED.test(text) && text.length > 10) {
+      instant = new Date(text.replace(' ', 'T'));
+      if (Number.isNaN(instant.getTime())) return invalid;
     }
   }
   const time = TIME_PARTS.exec(timePart);
   if (time && (Number(time[1]) > 23 || Number(time[2]) > 59 || Number(time[3] ?? 0) > 59)) return invalid;
-  return null;
+  const outside = instant && yearRangeProblem(instant, timeZone);
+  return outside ? `${shown} lies outside the years 0001 to 9999 once converted to ${outside}` : null;
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -120,10 +125,10 @@ function daysInMonth(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-/** Refuses values of the right form that name no real date or time (February 30, 25:00). */
-function realTemporal(schema: z.ZodString, column: ColumnModel): z.ZodType {
+/** Refuses values of the right form that name no real date or time (February 30, 25:00) or leave years 1–9999. */
+function realTemporal(schema: z.ZodString, column: ColumnModel, timeZone: string): z.ZodType {
   return schema.superRefine((value, context) => {
-    const problem = temporalProblem(column, value);
+    const problem = temporalProblem(column, value, timeZone);
     if (problem) context.addIssue({ code: 'custom', message: problem });
   });
 }
@@ -249,16 +254,17 @@ export class FilterSchemas {
       case 'uuid':
         return z.string(expected('a UUID')).regex(UUID_PATTERN, 'expected a UUID').meta({ format: 'uuid' });
       case 'date':
-        return realTemporal(z.string(expected('a date')).regex(DATE_PATTERN, `expected ${expectedValue(column)}`), column).meta({
+        return realTemporal(z.string(expected('a date')).regex(DATE_PATTERN, `expected ${expectedValue(column)}`), column, this.timeZone).meta({
           format: 'date',
         });
       case 'datetime':
         return realTemporal(
           z.string(expected('a date-time')).regex(DATETIME_PATTERN, `expected ${expectedValue(column)}`),
           column,
+          this.timeZone,
         ).meta({ format: 'date-time' });
       case 'time':
-        return realTemporal(z.string(expected('a time')).regex(TIME_PATTERN, `expected ${expectedValue(column)}`), column).meta({
+        return realTemporal(z.string(expected('a time')).regex(TIME_PATTERN, `expected ${expectedValue(column)}`), column, this.timeZone).meta({
           format: 'time',
         });
       case 'enum': {

@@ -2,7 +2,7 @@ import { InvalidArgumentsError } from '../errors.js';
 import type { Condition, Filter } from './arguments.js';
 import type { TableFields } from './catalog.js';
 import { VALUE_SHAPE } from './filters.js';
-import { isRelativeTime, resolveRelativeTime, wallClock, zonedDate, zonedIso, type RelativeTime } from '../shared/time.js';
+import { isRelativeTime, resolveRelativeTime, wallClock, yearRangeProblem, zonedDate, zonedIso, type RelativeTime } from '../shared/time.js';
 
 /** What the relative times of a call resolved to, echoed in its result so the model can state the range. */
 export interface ResolvedTime {
@@ -38,8 +38,9 @@ export function resolveTimes(fields: TableFields, where: readonly Filter[] | und
     const one = (value: unknown, path: string): unknown => {
       if (!isRelativeTime(value)) return value;
       const instant = resolveRelativeTime(value, now, timeZone);
-      const year = Number(zonedDate(instant, timeZone).slice(0, -6));
-      if (!(year >= 1 && year <= 9999)) throw new InvalidArgumentsError(`Invalid arguments: ${path}: ${JSON.stringify(value)} lies outside the years 1 to 9999.`);
+      // The same rule as ISO values with a zone (see `temporalProblem`): instant columns bind UTC, others the wall clock.
+      const outside = yearRangeProblem(instant, timeZone);
+      if (outside) throw new InvalidArgumentsError(`Invalid arguments: ${path}: ${JSON.stringify(value)} lies outside the years 0001 to 9999 once converted to ${outside}.`);
       const echoed = column.type === 'date' ? zonedDate(instant, timeZone) : zonedIso(instant, timeZone);
       values.push({ at: path, field: condition.field, input: value, resolved: echoed });
       if (column.type === 'date') return echoed;
