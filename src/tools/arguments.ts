@@ -147,8 +147,6 @@ function checkCondition(fields: TableFields, condition: Condition, at: string): 
   if (shape === 'pair' && !(Array.isArray(value) && value.length === 2)) fail(`takes [low, high], each ${what}`);
   if (shape === 'text' && typeof value !== 'string') fail('takes a non-empty string');
   if (shape === 'text' && value === '') fail('takes a non-empty string');
-  // SQLite's LIKE stops at a NUL byte, which would silently widen the match; PostgreSQL refuses NUL in text anyway.
-  if (shape === 'text' && typeof value === 'string' && value.includes('\u0000')) fail('takes a string without NUL characters');
 }
 
 /** zod issues as short sentences naming the argument path and what is allowed. */
@@ -268,6 +266,8 @@ function diagnoseFilter(space: TableFields, raw: unknown, at: string, limits: Re
   if (shape === 'text') {
     const text = entry.value;
     if (typeof text !== 'string' || text === '') return `${at}.value: op "${op}" takes a non-empty string`;
+    // The value schema refuses NUL (see `withoutNul`); worded for a text match, as SQLite's LIKE would stop at it.
+    if (text.includes('\u0000')) return `${at}: op "${op}" on ${String(field)} takes a string without NUL characters`;
     return text.length > limits.maxStringLength ? `${at}.value: a string of at most ${limits.maxStringLength} characters is allowed` : '';
   }
   // A condition the schema accepts is not the problem: report nothing, so a group goes on to its other members.

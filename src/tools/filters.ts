@@ -87,6 +87,14 @@ const expected = (what: string) => ({
         : `expected ${what}`,
 });
 
+/**
+ * Refuses NUL characters in a free string: PostgreSQL cannot hold one in text (a database error), SQLite's LIKE stops
+ * reading at it (widening a match), MySQL compares it; so every database gets the same refusal.
+ */
+function withoutNul(schema: z.ZodString): z.ZodString {
+  return schema.refine((value) => !value.includes('\u0000'), 'expected a string without NUL characters');
+}
+
 const DATE_PARTS = /^(\d{4})-(\d{2})-(\d{2})/;
 const TIME_PARTS = /^(\d{2}):(\d{2})(?::(\d{2}))?/;
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -250,7 +258,7 @@ export class FilterSchemas {
       case 'boolean':
         return z.boolean(expected('true or false'));
       case 'string':
-        return z.string(expected('a string')).max(maxString, `a string of at most ${maxString} characters is allowed`);
+        return withoutNul(z.string(expected('a string')).max(maxString, `a string of at most ${maxString} characters is allowed`));
       case 'uuid':
         return z.string(expected('a UUID')).regex(UUID_PATTERN, 'expected a UUID').meta({ format: 'uuid' });
       case 'date':
@@ -271,7 +279,7 @@ export class FilterSchemas {
         const values = column.enumValues ?? [];
         return values.length > 0
           ? z.enum(values as [string, ...string[]], expected(expectedValue(column)))
-          : z.string(expected('a string')).max(maxString);
+          : withoutNul(z.string(expected('a string')).max(maxString));
       }
       default:
         return null;

@@ -9,6 +9,9 @@
  * date-time is accepted. Pacific/Kiritimati is +14:00 today and -10:29:20 (local mean time) in year 1, so both ends of
  * the calendar leave the range there too; Asia/Tokyo is +09:18:59 in year 1, so a relative time can land in year 1 on
  * its wall clock and in year 0 in UTC.
+ *
+ * NUL characters: PostgreSQL cannot hold one in text and failed the query (SQLSTATE 22021) while SQLite and MariaDB
+ * compared the value; every string value with one is refused, naming the argument, on every database.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -167,6 +170,24 @@ describe.each(DIALECTS)('values at the edges on %s', (dialect) => {
     expect(
       (await call(client('UTC'), 'aggregate_events', { metrics: [{ fn: 'max', field: 'naive' }], having: [{ metric: 'max_naive', op: 'lt', value: near }] })).structuredContent,
     ).toEqual({ rows: [{ max_naive: '9999-12-31T12:00:00' }], truncated: false });
+  });
+
+  it('refuses a NUL character in every string value, naming the argument, and answers the same value without it', async () => {
+    const each = 'expected a string without NUL characters';
+    const cases: [tool: string, args: Record<string, unknown>, message: string][] = [
+      ['query_visits_by_label', { label: 'first\u0000' }, `label: ${each}`],
+      ['query_visits_by_label', { label: '\u0000' }, `label: ${each}`],
+      ['query_visits', { where: [{ field: 'label', op: 'eq', value: 'first\u0000' }] }, `where[0].value: op "eq" on label takes a string; ${each}`],
+      ['count_visits', { where: [{ field: 'label', op: 'in', value: ['first', 'x\u0000y'] }] }, `where[0].value: op "in" on label takes a list of values, each a string; ${each}`],
+      ['count_visits', { where: [{ not: { field: 'label', op: 'between', value: ['a', 'z\u0000'] } }] }, `where[0].not.value: op "between" on label takes [low, high], each a string; ${each}`],
+      ['count_visits', { where: [{ or: [{ field: 'label', op: 'not_in', value: ['\u0000'] }] }] }, `where[0].or[0].value: op "not_in" on label takes a list of values, each a string; ${each}`],
+      ['count_events', { where: [{ has: 'visits', where: [{ field: 'label', op: 'gt', value: 'a\u0000' }] }] }, `where[0].where[0].value: op "gt" on label takes a string; ${each}`],
+      ['count_visits', { where: [{ field: 'label', op: 'contains', value: 'fi\u0000' }] }, 'where[0]: op "contains" on label takes a string without NUL characters'],
+    ];
+    for (const [tool, args, message] of cases) expect(await refusal('UTC', tool, args)).toBe(`Invalid arguments for ${tool}: ${message}.`);
+    expect((await call(client('UTC'), 'query_visits_by_label', { label: 'first' })).structuredContent).toEqual({ row: { id: 1, event_id: 1, label: 'first' } });
+    expect((await call(client('UTC'), 'count_visits', { where: [{ field: 'label', op: 'in', value: ['first', 'xy'] }] })).structuredContent).toEqual({ count: 1 });
+    expect((await call(client('UTC'), 'count_events', { where: [{ has: 'visits', where: [{ field: 'label', op: 'gt', value: 'a' }] }] })).structuredContent).toEqual({ count: 2 });
   });
 
   it('refuses a relative time that lands in year 0 in UTC though in year 1 on the wall clock', async () => {
