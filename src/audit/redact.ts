@@ -21,7 +21,8 @@ export function redactArguments(tool: ToolDefinition, args: unknown, mode: Audit
   if (args === undefined || args === null) return null;
   if (!isRecord(args)) return REDACTED;
   const list = (raw: unknown, each: (entry: unknown) => unknown) => (Array.isArray(raw) ? raw.slice(0, MAX_LIST).map(each) : REDACTED);
-  const out: Record<string, unknown> = {};
+  // No prototype: a caller's own `__proto__` argument is kept (redacted) like any other key instead of vanishing.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, raw] of Object.entries(args)) {
     const name = cut(key, MAX_KEY);
     if (tool.kind === 'lookup') out[name] = tool.columnsByField.has(key) ? visibleValue(raw, mode) : REDACTED;

@@ -9,7 +9,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConexor, type Conexor } from '../../src/index.js';
+import { createConexor, functionSink, type AuditEvent, type Conexor } from '../../src/index.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { call, connectClient, textOf } from '../support/mcp.js';
 
@@ -113,6 +113,16 @@ describe.each(DIALECTS)('columns named like object properties on %s', (dialect) 
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(new RegExp(`^Invalid arguments for ${name}: `));
     }
+  });
+
+  it('keeps a caller argument named __proto__ in the audit trail (redacted), as any unknown argument', async () => {
+    const events: AuditEvent[] = [];
+    const audited = await createConexor(db.knex, { audit: { mode: 'sync', sinks: [functionSink((batch) => void events.push(...batch))] } });
+    // The host API takes arguments as parsed JSON, where `__proto__` is an own key.
+    const result = await audited.callTool('query_protos_by_proto', JSON.parse('{"proto": "p1", "__proto__": "p1"}') as Record<string, unknown>);
+    expect(textOf(result)).toBe('Invalid arguments for query_protos_by_proto: arguments: unknown argument "__proto__"; allowed: proto.');
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events[0]?.arguments)).toBe('{"proto":"p1","__proto__":"[redacted]"}');
   });
 
   it('groups by those fields and names outputs after them', async () => {
