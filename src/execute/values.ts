@@ -13,10 +13,22 @@ function formatDateTime(date: Date, utc: boolean): string {
 }
 
 const ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
+const CLOCK = /^(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?$/;
 
 /**
- * The value to bind for a validated filter value. Date-times are rewritten to `YYYY-MM-DD HH:MM:SS[.fff]`,
- * the form SQLite stores and every server parses; one with a zone is converted first (see below).
+ * `HH:MM[:SS[.f…]]` as {@link formatDateTime} writes it: seconds always, a fraction only when not 0 and of at least
+ * three digits. Servers read every form alike; SQLite compares text, where `12:00` and `12:00:00.000` are not `12:00:00`.
+ */
+function canonicalClock(clock: string): string {
+  const match = CLOCK.exec(clock);
+  if (!match) return clock;
+  const fraction = (match[3] ?? '').replace(/0+$/, '');
+  return `${match[1]}:${match[2] ?? '00'}${fraction ? `.${fraction.padEnd(3, '0')}` : ''}`;
+}
+
+/**
+ * The value to bind for a validated filter value. Date-times are rewritten to `YYYY-MM-DD HH:MM:SS[.fff]` and times to
+ * `HH:MM:SS[.fff]`, the forms SQLite stores and every server parses; a date-time with a zone is converted first.
  */
 export function bindValue(dialect: Dialect, column: ColumnModel, value: unknown, timeZone = 'UTC'): Knex.Value {
   if (typeof value === 'boolean' && dialect === 'sqlite') return value ? 1 : 0;
@@ -28,10 +40,11 @@ export function bindValue(dialect: Dialect, column: ColumnModel, value: unknown,
       ? column.withTimeZone || timeZone === 'UTC'
         ? formatDateTime(new Date(text.replace(' ', 'T')), true)
         : zonedWallClock(new Date(text.replace(' ', 'T')), timeZone)
-      : (text.length === 10 ? `${text} 00:00:00` : text.replace('T', ' ')).replace(/^(\S+ \d{2}:\d{2})$/, '$1:00');
+      : `${text.slice(0, 10)} ${text.length === 10 ? '00:00:00' : canonicalClock(text.slice(11))}`;
     // An instant column gets an explicit UTC offset so the session time zone cannot shift it.
     return column.withTimeZone ? `${wallClock}+00:00` : wallClock;
   }
+  if (column.type === 'time' && typeof value === 'string') return canonicalClock(value.trim());
   return value as Knex.Value;
 }
 

@@ -10,6 +10,9 @@
  * the calendar leave the range there too; Asia/Tokyo is +09:18:59 in year 1, so a relative time can land in year 1 on
  * its wall clock and in year 0 in UTC.
  *
+ * Written forms: `12:00`, `12:00:00.000` and `2024-01-01t00:00` name the same times as `12:00:00` and
+ * `2024-01-01 00:00:00` on PostgreSQL and MariaDB, but SQLite compares text; bound values take one form.
+ *
  * NUL characters: PostgreSQL cannot hold one in text and failed the query (SQLSTATE 22021) while SQLite and MariaDB
  * compared the value; every string value with one is refused, naming the argument, on every database.
  */
@@ -114,6 +117,9 @@ describe.each(DIALECTS)('values at the edges on %s', (dialect) => {
     await db.knex.raw(EVENTS);
     await db.knex.raw('CREATE TABLE visits (id INTEGER PRIMARY KEY, event_id INTEGER REFERENCES events (id), label VARCHAR(20) NOT NULL UNIQUE)');
     await db.knex.raw(`INSERT INTO visits (id, event_id, label) VALUES (1, 1, 'first'), (2, 3, 'last')`);
+    const [clock, stamp] = dialect === 'sqlite' ? ['TIME', 'DATETIME'] : dialect === 'mysql' ? ['TIME(3)', 'DATETIME(3)'] : ['time(3)', 'timestamp(3)'];
+    await db.knex.raw(`CREATE TABLE shifts (id INTEGER PRIMARY KEY, starts ${clock}, at ${stamp})`);
+    await db.knex.raw(`INSERT INTO shifts (id, starts, at) VALUES (1, '12:00:00', '2024-01-01 00:00:00'), (2, '12:00:00.250', '2024-01-01 00:00:00.250')`);
     await open('UTC', {});
     await open(KIRITIMATI, { timeZone: KIRITIMATI });
     await open(TOKYO, { timeZone: TOKYO, clock: () => new Date(TOKYO_CLOCK) });
@@ -170,6 +176,24 @@ describe.each(DIALECTS)('values at the edges on %s', (dialect) => {
     expect(
       (await call(client('UTC'), 'aggregate_events', { metrics: [{ fn: 'max', field: 'naive' }], having: [{ metric: 'max_naive', op: 'lt', value: near }] })).structuredContent,
     ).toEqual({ rows: [{ max_naive: '9999-12-31T12:00:00' }], truncated: false });
+  });
+
+  it.each([
+    ['starts', 'eq', '12:00', [1]],
+    ['starts', 'eq', '12:00:00.000', [1]],
+    ['starts', 'eq', '12:00:00.25', [2]],
+    ['starts', 'eq', '12:00:00.2500', [2]],
+    ['starts', 'lt', '12:00:00.25', [1]],
+    ['starts', 'in', ['11:00', '12:00'], [1]],
+    ['at', 'eq', '2024-01-01T00:00', [1]],
+    ['at', 'eq', '2024-01-01t00:00:00.000', [1]],
+    ['at', 'eq', '2024-01-01 00:00:00.25', [2]],
+    ['at', 'between', ['2024-01-01T00:00:00.0', '2024-01-01T00:00:00.1'], [1]],
+    ['at', 'gt', '2024-01-01', [2]],
+  ] as const)('compares %s %s %j written in another form like the stored value, everywhere', async (field, op, value, expected) => {
+    const result = await call(client('UTC'), 'query_shifts', { where: [{ field, op, value }], columns: ['id'], order_by: [{ field: 'id' }] });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect((result.structuredContent as { rows: { id: number }[] }).rows.map((row) => row.id)).toEqual(expected);
   });
 
   it('refuses a NUL character in every string value, naming the argument, and answers the same value without it', async () => {
