@@ -45,7 +45,7 @@ export function redactArguments(tool: ToolDefinition, args: unknown, mode: Audit
 export function redactUnknownArguments(args: unknown): unknown {
   if (args === undefined || args === null) return null;
   if (!isRecord(args)) return REDACTED;
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(args).slice(0, MAX_LIST)) out[cut(key, MAX_KEY)] = REDACTED;
   return out;
 }
