@@ -22,8 +22,8 @@ export class ConexorError extends Error {
 
 /** Options or policy are wrong; thrown by `createConexor` before any tool exists. */
 export class ConfigurationError extends ConexorError {
-  constructor(message: string) {
-    super('configuration', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('configuration', message, options);
   }
 }
 
