@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { ConexorError, IntrospectionError } from './errors.js';
 import { Executor } from './execute/execute.js';
 import { toQueryError } from './execute/errors.js';
-import { createReadOnlyRunner, type ReadOnlyRunner } from './execute/read-only.js';
+import { createReadOnlyRunner, type ClosableRunner, type ReadOnlyRunner } from './execute/read-only.js';
+import { SQLITE_WORKERS_DEFAULT } from './execute/sqlite-workers.js';
 import { POOL_GUARD_DEFAULTS, createPoolGuard } from './limits/pool-guard.js';
 import { dialectOf, introspect } from './introspect/index.js';
 import type { DatabaseModel } from './introspect/model.js';
@@ -51,7 +52,10 @@ export interface Conexor {
   hasTool(name: string): boolean;
   /** Audit counters (`recorded = written + failed + pending`); `undefined` with `audit: false`. */
   readonly auditStats: AuditStats | undefined;
-  /** Writes pending audit events and closes the sinks. Does not touch the host's Knex. */
+  /**
+   * Writes pending audit events and closes the sinks; on better-sqlite3, stops the worker processes once no conexor
+   * uses them. Does not touch the host's Knex.
+   */
   close(): Promise<void>;
 }
 
@@ -83,11 +87,16 @@ export async function createConexor(knex: Knex, options?: ConexorOptions): Promi
   const exposed = applyPolicy(model, resolved);
   const catalog = buildCatalog(exposed, resolved);
   // The guard sits inside the deadline: a call that times out keeps its slot until its work really ends.
-  const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved));
+  const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved), {
+    schemas: [...new Set(exposed.tables.map((table) => table.table.schema))],
+    // One better-sqlite3 worker process per call that may run at once.
+    workers: (resolved.concurrency && resolved.concurrency.maxConcurrent) || SQLITE_WORKERS_DEFAULT,
+    warn: (message) => resolved.logger.warn(message),
+  });
   const executor = new Executor(knex, dialect, runner, resolved.timeZone, resolved.maxValueChars);
   const auditor = createAuditorFor(resolved);
   const values = resolved.audit ? resolved.audit.values : undefined;
-  return new CompiledConexor(model, exposed, catalog, executor, resolved, auditor, values);
+  return new CompiledConexor(model, exposed, catalog, executor, runner, resolved, auditor, values);
 }
 
 /**
@@ -112,6 +121,7 @@ class CompiledConexor implements Conexor {
     readonly exposed: ExposedSchema,
     private readonly catalog: ToolCatalog,
     executor: Executor,
+    private readonly runner: ClosableRunner,
     private readonly options: ResolvedOptions,
     private readonly auditor: Auditor | undefined,
     values: AuditValues | undefined,
@@ -160,7 +170,11 @@ class CompiledConexor implements Conexor {
   }
 
   async close(): Promise<void> {
-    await this.auditor?.close();
+    try {
+      await this.runner.close();
+    } finally {
+      await this.auditor?.close();
+    }
   }
 
   private readonly owns = (name: string): boolean => this.catalog.byName.has(name);
@@ -190,16 +204,22 @@ function requestContext(extra: HandlerExtra, server: McpServer): RequestContext 
   };
 }
 
-/** The read-only runner behind the pool guard, sized by default to the Knex pool so calls fail fast, not queue in Knex. */
+/**
+ * The read-only runner behind the pool guard, sized by default to the Knex pool so calls fail fast, not queue in
+ * Knex; or, on better-sqlite3, to its worker processes, which then run the calls instead of the pool's connection.
+ */
 function guarded(runner: ReadOnlyRunner, knex: Knex, options: ResolvedOptions): ReadOnlyRunner {
   if (options.concurrency === false) return runner;
   const poolMax = (knex.client as { pool?: { max?: number } }).pool?.max ?? (knex.client.config as { pool?: { max?: number } }).pool?.max;
   const guard = createPoolGuard({
-    maxConcurrent: options.concurrency?.maxConcurrent ?? Math.max(1, Math.min(POOL_GUARD_DEFAULTS.maxConcurrent, poolMax ?? POOL_GUARD_DEFAULTS.maxConcurrent)),
+    maxConcurrent:
+      options.concurrency?.maxConcurrent ??
+      runner.workers ??
+      Math.max(1, Math.min(POOL_GUARD_DEFAULTS.maxConcurrent, poolMax ?? POOL_GUARD_DEFAULTS.maxConcurrent)),
     ...(options.concurrency?.maxQueued !== undefined ? { maxQueued: options.concurrency.maxQueued } : {}),
     ...(options.concurrency?.queueTimeoutMs !== undefined ? { queueTimeoutMs: options.concurrency.queueTimeoutMs } : {}),
   });
-  return { run: (work, signal) => guard.run(() => runner.run(work, signal)) };
+  return { run: (work, signal) => guard.run(() => runner.run(work, signal)), ...(runner.workers ? { workers: runner.workers } : {}) };
 }
 
 /** The auditor for the options: the host's sinks, or by default one pino sink on the logger. */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { QueryError } from '../errors.js';
 import type { Dialect } from '../introspect/model.js';
 import { rowsOf } from '../introspect/shared.js';
+import { SQLITE_WORKERS_DEFAULT, createSqliteWorkerRunner } from './sqlite-workers.js';
 
 /** What a read-only call may use: query builders bound to its read-only transaction. */
 export interface ReadOnlySession {
@@ -14,8 +15,10 @@ export interface ReadOnlySession {
  * - PostgreSQL: `BEGIN READ ONLY` and `SET LOCAL statement_timeout`.
  * - MySQL: a read-only transaction and the `MAX_EXECUTION_TIME` optimizer hint on each statement.
  * - MariaDB: a read-only transaction and `max_statement_time` for the session, restored afterwards.
- * - SQLite: `PRAGMA query_only` on the held connection for the duration of the call (restored afterwards, so the
- *   host's own writes on the same Knex keep working) and, with the `sqlite3` driver, `interrupt()` at the time limit.
+ * - SQLite with better-sqlite3: a worker process with its own read-only connection (a snapshot for an in-memory
+ *   database), killed at the time limit; see `sqlite-workers.ts`.
+ * - SQLite with sqlite3: `PRAGMA query_only` on the held connection for the duration of the call (restored
+ *   afterwards, so the host's own writes on the same Knex keep working) and `interrupt()` at the time limit.
  * Every call also has a deadline in Node, so an unresponsive database gives an error instead of a hang.
  */
 export interface ReadOnlyRunner {
@@ -24,6 +27,24 @@ export interface ReadOnlyRunner {
    * timeout must not run its query later, once a connection frees up.
    */
   run<T>(work: (session: ReadOnlySession) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Worker processes serving the calls (better-sqlite3), which bound how many calls can run at once. */
+  readonly workers?: number;
+}
+
+/** The runner of a conexor, with what its `close()` must release. */
+export interface ClosableRunner extends ReadOnlyRunner {
+  /** Stops what the runner started (SQLite worker processes); never touches the host's Knex. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createReadOnlyRunner}. */
+export interface ReadOnlyRunnerOptions {
+  /** Schemas whose tables the tools read (SQLite: attached databases a worker must attach). @default ['main'] */
+  readonly schemas?: readonly string[];
+  /** Worker processes for better-sqlite3 calls. @default min(4, availableParallelism()) */
+  readonly workers?: number;
+  /** Told why the better-sqlite3 calls run in process, without a time limit, when they must. */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -35,16 +56,30 @@ export async function createReadOnlyRunner(
   dialect: Dialect,
   timeoutMs: number,
   inner: (runner: ReadOnlyRunner) => ReadOnlyRunner = (runner) => runner,
-): Promise<ReadOnlyRunner> {
-  const runner =
-    dialect === 'postgresql'
-      ? postgresRunner(knex, timeoutMs)
-      : dialect === 'mysql'
-        ? (await isMariaDb(knex))
-          ? mariaDbRunner(knex, timeoutMs)
-          : mysqlRunner(knex, timeoutMs)
-        : sqliteRunner(knex, timeoutMs);
-  return withDeadline(inner(runner), timeoutMs);
+  options: ReadOnlyRunnerOptions = {},
+): Promise<ClosableRunner> {
+  let close = () => Promise.resolve();
+  let runner: ReadOnlyRunner;
+  if (dialect === 'postgresql') runner = postgresRunner(knex, timeoutMs);
+  else if (dialect === 'mysql') runner = (await isMariaDb(knex)) ? mariaDbRunner(knex, timeoutMs) : mysqlRunner(knex, timeoutMs);
+  else {
+    const workers = (knex.client as { driverName?: string }).driverName === 'better-sqlite3' ? await betterSqliteWorkers(knex, timeoutMs, options) : undefined;
+    runner = workers ?? sqliteRunner(knex, timeoutMs);
+    if (workers) close = () => workers.close();
+  }
+  return { ...withDeadline(inner(runner), timeoutMs), close };
+}
+
+async function betterSqliteWorkers(knex: Knex, timeoutMs: number, options: ReadOnlyRunnerOptions) {
+  const created = await createSqliteWorkerRunner(knex, timeoutMs, {
+    schemas: options.schemas ?? ['main'],
+    workers: options.workers ?? SQLITE_WORKERS_DEFAULT,
+  });
+  if (created && 'fallback' in created) {
+    options.warn?.(`SQLite: ${created.fallback}; tool calls run in process, where better-sqlite3 cannot enforce statementTimeoutMs.`);
+    return undefined;
+  }
+  return created?.runner;
 }
 
 const sessionOf = (trx: Knex.Transaction): ReadOnlySession => ({ builder: () => trx.queryBuilder() });
@@ -140,7 +175,8 @@ function sqliteRunner(knex: Knex, timeoutMs: number): ReadOnlyRunner {
         ensureNotAborted(signal);
         previous = await sqlitePragma(connection, 'query_only');
         await sqlitePragma(connection, 'query_only = ON');
-        // better-sqlite3 runs synchronously and cannot be interrupted; the sqlite3 driver can.
+        // better-sqlite3 runs synchronously and cannot be interrupted here (its calls normally run in worker
+        // processes); the sqlite3 driver can.
         if (typeof connection.interrupt === 'function') timer = setTimeout(() => connection.interrupt?.(), timeoutMs);
         return await work({ builder: () => knex.queryBuilder().connection(connection) });
       } finally {

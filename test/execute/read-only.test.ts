@@ -1,5 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createConexor } from '../../src/index.js';
 import { toQueryError } from '../../src/execute/errors.js';
 import { createReadOnlyRunner } from '../../src/execute/read-only.js';
@@ -27,6 +27,7 @@ describe.each(DIALECTS)('read-only backstop on %s', (dialect) => {
 
   it('the database itself refuses writes inside the read-only session', async () => {
     const runner = await createReadOnlyRunner(db.knex, dialect, 5_000);
+    onTestFinished(() => runner.close());
     const attempts: ((builder: Knex.QueryBuilder) => Knex.QueryBuilder)[] = [
       (builder) => builder.insert({ body: 'x' }).into('notes'),
       (builder) => builder.update({ body: 'x' }).from('notes'),
