@@ -6,8 +6,8 @@
  * - worker → host once: `{ ready: true }`, or `{ failed: message }` when better-sqlite3 cannot be loaded.
  * - host → worker: `{ id?, key?, open?, sql?, bindings?, safe?, forget? }`. `forget` closes databases first; `open`
  *   (re)opens the database `key`; `sql` runs on it. A message without `id` gets no answer.
- * - worker → host: `{ id, rows, open }` or `{ id, error: { message, code }, open }`; `open` tells whether `key` is
- *   open in the worker afterwards.
+ * - worker → host: `{ id, opened: true }` once `open` is done when a statement follows; then `{ id, rows, open }` or
+ *   `{ id, error: { message, code }, open }`; `open` tells whether `key` is open in the worker afterwards.
  * @module
  */
 
@@ -69,6 +69,8 @@ process.on('message', (message) => {
     if (message.open) {
       close(message.key);
       databases.set(message.key, open(message.open));
+      // The statement's time limit starts now, not while a large snapshot was being copied.
+      if (typeof message.sql === 'string') process.send({ id: message.id, opened: true });
     }
     const entry = databases.get(message.key);
     if (!entry) throw Object.assign(new Error('the database is not open in this worker'), { code: 'CONEXOR_NOT_OPEN' });

@@ -28,6 +28,11 @@ export const SQLITE_WORKERS_DEFAULT = Math.max(1, Math.min(4, availableParalleli
 const MAX_DATABASES_PER_WORKER = 8;
 /** Longest wait for a new worker to load better-sqlite3. */
 const SPAWN_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for a worker to open a database (a large in-memory snapshot takes a while to copy). The statement's
+ * own limit starts once it is open, so a slow copy cannot fail every call; the call's deadline still answers it.
+ */
+const OPEN_TIMEOUT_MS = 60_000;
 const STDERR_KEPT = 2_000;
 
 /** What a worker needs to open one database. */
@@ -59,7 +64,7 @@ interface WorkerReply {
   readonly open: boolean;
 }
 
-type WorkerMessage = WorkerReply | { readonly ready: true } | { readonly failed: string };
+type WorkerMessage = WorkerReply | { readonly id: number; readonly opened: true } | { readonly ready: true } | { readonly failed: string };
 
 /** better-sqlite3's Database, reduced to what conexor uses on the host's connection. */
 interface HostDatabase {
@@ -122,7 +127,9 @@ class WorkerProcess {
   private readonly child: ChildProcess;
   private stderr = '';
   private nextId = 0;
-  private pending: { readonly id: number; resolve(reply: WorkerReply): void; reject(error: Error): void } | undefined;
+  private pending:
+    | { readonly id: number; resolve(reply: WorkerReply): void; reject(error: Error): void; opened(): void }
+    | undefined;
 
   constructor(modulePath: string, onExit: (worker: WorkerProcess) => void) {
     const env = { ...process.env };
@@ -161,6 +168,10 @@ class WorkerProcess {
         clearTimeout(startup);
         settle?.reject(new Error(`the worker process could not load better-sqlite3: ${message.failed}`));
       } else if (this.pending?.id === message.id) {
+        if ('opened' in message) {
+          this.pending.opened();
+          return;
+        }
         const { resolve } = this.pending;
         this.pending = undefined;
         resolve(message);
@@ -191,18 +202,25 @@ class WorkerProcess {
     onExit(this);
   }
 
-  /** Sends a request; at `timeoutMs` the worker is killed and the request fails as interrupted. */
+  /**
+   * Sends a request. Its statement may run `timeoutMs`, counted once the database is open (opening it may take up to
+   * {@link OPEN_TIMEOUT_MS}); then the worker is killed and the request fails as interrupted.
+   */
   request(request: WorkerRequest, timeoutMs: number): Promise<WorkerReply> {
     if (this.gone) return Promise.reject(new Error('the SQLite worker process terminated'));
     const id = (this.nextId += 1);
     const message: WorkerRequest = { ...request, id };
     if (this.forget.length > 0) message.forget = this.forget.splice(0);
     return new Promise<WorkerReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const stop = (error: Error) => () => {
         this.pending = undefined;
         this.kill();
-        reject(interrupted());
-      }, timeoutMs);
+        reject(error);
+      };
+      const opening = request.open !== undefined && request.sql !== undefined;
+      let timer = opening
+        ? setTimeout(stop(new Error(`the SQLite worker process did not open the database within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS)
+        : setTimeout(stop(interrupted()), timeoutMs);
       this.pending = {
         id,
         resolve: (reply) => {
@@ -212,6 +230,10 @@ class WorkerProcess {
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
+        },
+        opened: () => {
+          clearTimeout(timer);
+          timer = setTimeout(stop(interrupted()), timeoutMs);
         },
       };
       this.child.send(message, (error) => {
@@ -506,7 +528,7 @@ export async function createSqliteWorkerRunner(
   try {
     const worker = await pool.lease(key);
     try {
-      const reply = await worker.request({ key, open: first.spec }, Math.max(timeoutMs, SPAWN_TIMEOUT_MS));
+      const reply = await worker.request({ key, open: first.spec }, OPEN_TIMEOUT_MS);
       if (reply.error) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
       worker.held.set(key, first.version);
     } finally {
