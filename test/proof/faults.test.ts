@@ -524,7 +524,8 @@ describe.each(DIALECTS)('faults under load on %s', (dialect) => {
     }
   }, 60_000);
 
-  // SQLite has no server to stop a query on, and better-sqlite3 runs a query synchronously (not interruptible).
+  // SQLite has no server to ask what still runs; test/execute/sqlite-workers.test.ts proves that the better-sqlite3
+  // worker process running a slow query is killed at the limit.
   it.skipIf(dialect === 'sqlite')('stops a slow query on the server at statementTimeoutMs', async () => {
     const cx = await createConexor(app, { statementTimeoutMs: 300, tables: { include: ['slow', 'items'] } });
     // Warm the pool, so the slow call does not also pay for a new connection.
