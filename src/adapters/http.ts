@@ -13,6 +13,7 @@ import { checkApiKey, type ApiKeyRefusal, type ApiKeyStore } from '../auth/api-k
 import type { Conexor } from '../conexor.js';
 import { ConfigurationError } from '../errors.js';
 import { limitOptionsSchema, type LimitOptions } from '../limits/limits.js';
+import { describeError } from '../shared/describe-error.js';
 import { throttledLog, type ThrottledLog } from '../shared/log-throttle.js';
 
 /** How an HTTP mount of conexor authenticates, checks and serves requests. */
@@ -413,13 +414,6 @@ const REFUSAL_TEXT: Record<ApiKeyRefusal, string> = {
   expired: 'expired',
 };
 
-/** What of an error is logged: type, code and a bounded message (a store's message names a table, never a secret). */
-export function describeError(error: unknown): { type: string; code?: string; message: string } {
-  if (!(error instanceof Error)) return { type: typeof error, message: 'A value that is not an Error was thrown.' };
-  const code = (error as { code?: unknown }).code;
-  const message = error.message.length > 500 ? `${error.message.slice(0, 500)}…` : error.message;
-  return { type: error.name, ...(typeof code === 'string' ? { code } : {}), message };
-}
 
 /**
  * Runs the store's own check once, when a mount is created, so a missing key table is in the log before the first

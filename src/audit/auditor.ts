@@ -6,6 +6,7 @@
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { ConexorError, ConfigurationError } from '../errors.js';
+import { describeError } from '../shared/describe-error.js';
 import type { AuditEvent, AuditSink } from './event.js';
 import { sanitizeAuditEvent } from './sanitize.js';
 
@@ -170,7 +171,6 @@ function resolveAuditOptions(options: AuditOptions): ResolvedAuditOptions {
 // Shared machinery
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const MAX_LOGGED_MESSAGE_LENGTH = 500;
 
 /** Why events were not recorded. */
 type FailureReason = 'sink_failed' | 'sink_refused' | 'buffer_full' | 'closed';
@@ -499,10 +499,3 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** What of a sink's error is logged: its type, code and (bounded) message; never its stack, cause or own fields. */
-function describeError(error: unknown): { type: string; code?: string; message: string } {
-  if (!(error instanceof Error)) return { type: typeof error, message: 'A value that is not an Error was thrown.' };
-  const code = (error as { code?: unknown }).code;
-  const message = error.message.length > MAX_LOGGED_MESSAGE_LENGTH ? `${error.message.slice(0, MAX_LOGGED_MESSAGE_LENGTH)}…` : error.message;
-  return { type: error.name, ...(typeof code === 'string' ? { code } : {}), message };
-}
