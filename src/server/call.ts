@@ -32,8 +32,6 @@ class UnknownToolError extends ConexorError {
 
 // Per-caller views are cached by the caller's restrictions; a bound keeps hostile variety from growing it.
 const MAX_CACHED_VIEWS = 1_000;
-// Longest tool name an unknown-tool event keeps (the name comes from the client).
-const MAX_UNKNOWN_NAME = 256;
 
 /**
  * What one restriction set sees: its tool listing, and — built on first use — its server instructions and schema
@@ -147,7 +145,8 @@ export class CallPipeline {
     await this.policyFor(context).catch(() => undefined);
     const result = toErrorResult(unknownToolMessage(name));
     const ending: Ending = { outcome: 'invalid', errorCode: 'unknown_tool', rowCount: null, truncated: null };
-    return this.recorded(result, { tool: name.slice(0, MAX_UNKNOWN_NAME), table: null, operation: null, args: redactUnknownArguments(args) }, ending, context, started, timestamp);
+    // The name is the client's: the auditor redacts keys in it and bounds it (before any cut, so no part of a key stays).
+    return this.recorded(result, { tool: name, table: null, operation: null, args: redactUnknownArguments(args) }, ending, context, started, timestamp);
   }
 
   /** A call of a tool the host registered on the server: the host's handler runs, the call is recorded like ours. */

@@ -197,6 +197,8 @@ describe.each(DIALECTS)('audit events under hostile input on %s', (dialect) => {
       ['count_orders', {}, { model: key, subject: `user ${key}` }],
       ['count_orders', {}, { model: `${'m'.repeat(1_000)}${key}` }],
       [key, {}],
+      // Past where a careless cut would fall: a bound applied before redaction would keep the key's first part.
+      [`${'t'.repeat(230)}${key}`, {}],
     ];
     for (const [name, args, meta] of calls) await callWithMeta(client, name, args, meta ?? {}).catch(() => undefined);
     // Direct calls: the model header and the user agent; an unknown tool named after the key.
@@ -206,11 +208,11 @@ describe.each(DIALECTS)('audit events under hostile input on %s', (dialect) => {
 
     // Every call is on record, the unknown tools named after the key too, and the two direct calls.
     expect(events).toHaveLength(calls.length + 2);
-    expect(events.filter((event) => event.errorCode === 'unknown_tool').map((event) => event.tool)).toEqual(['[redacted]', '[redacted]']);
+    expect(events.filter((event) => event.errorCode === 'unknown_tool').map((event) => event.tool)).toEqual(['[redacted]', `${'t'.repeat(230)}[redacted]`, '[redacted]']);
     const everything = [await storedText(db), lines.join(''), JSON.stringify(events)];
     for (const text of everything) {
       expect(text).not.toContain(key);
-      expect(text).not.toContain(secret.slice(0, 12));
+      expect(text).not.toContain(secret.slice(0, 8));
       expect(text).not.toContain(NAME_SHAPED_SECRET.slice(0, 12));
     }
     expect(events.map((event) => event.arguments)).toContainEqual({ where: [{ field: '[redacted]', op: 'eq', value: '[redacted]' }] });
