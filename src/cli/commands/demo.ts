@@ -90,6 +90,7 @@ export function registerDemoCommand(program: Command): void {
         const signal = await untilShutdown();
         process.stderr.write(`conexor: ${signal}: shutting down\n`);
         await endpoint.close();
+        await conexor.close();
       } finally {
         await knex.destroy();
       }

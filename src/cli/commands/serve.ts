@@ -63,8 +63,13 @@ export function registerServeCommand(program: Command): void {
       const knex = await openDatabase(target);
       try {
         const conexor = await createConexor(knex, policyOptions(flags));
-        if (flags.http === undefined) await serveOverStdio(conexor, target, flags.maxLineBytes);
-        else await serveOverHttp(conexor, knex, target, keysTarget, flags, flags.http);
+        try {
+          if (flags.http === undefined) await serveOverStdio(conexor, target, flags.maxLineBytes);
+          else await serveOverHttp(conexor, knex, target, keysTarget, flags, flags.http);
+        } finally {
+          // Pending audit events are written and the SQLite worker processes stop before the database is released.
+          await conexor.close();
+        }
       } finally {
         await knex.destroy();
       }
