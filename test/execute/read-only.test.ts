@@ -1,10 +1,10 @@
-import knexFactory, { type Knex } from 'knex';
+import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createConexor } from '../../src/index.js';
-import { toQueryError } from '../../src/execute/errors.js';
 import { createReadOnlyRunner } from '../../src/execute/read-only.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { call, connectClient, textOf } from '../support/mcp.js';
+import { expectWritesRefused } from '../support/read-only.js';
 
 const SLOW_VIEW: Record<string, string> = {
   postgresql: 'CREATE VIEW slow AS SELECT 1 AS x FROM pg_sleep(10)',
@@ -28,19 +28,7 @@ describe.each(DIALECTS)('read-only backstop on %s', (dialect) => {
   it('the database itself refuses writes inside the read-only session', async () => {
     const runner = await createReadOnlyRunner(db.knex, dialect, 5_000);
     onTestFinished(() => runner.close());
-    const attempts: ((builder: Knex.QueryBuilder) => Knex.QueryBuilder)[] = [
-      (builder) => builder.insert({ body: 'x' }).into('notes'),
-      (builder) => builder.update({ body: 'x' }).from('notes'),
-      (builder) => builder.delete().from('notes'),
-    ];
-    for (const attempt of attempts) {
-      const error = await runner.run((session) => attempt(session.builder())).then(
-        () => null,
-        (caught: unknown) => caught,
-      );
-      expect(error, 'write must be rejected').not.toBeNull();
-      expect(toQueryError(error).code).toBe('read_only');
-    }
+    await expectWritesRefused(runner, 'notes');
     const rows = await db.knex('notes').orderBy('id');
     expect(rows.map((row: { body: string }) => row.body)).toEqual(['a', 'b']);
   });

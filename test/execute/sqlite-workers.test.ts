@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, createConexor, type Conexor } from '../../src/index.js';
-import { toQueryError } from '../../src/execute/errors.js';
 import { createReadOnlyRunner } from '../../src/execute/read-only.js';
 import { sqliteWorkerStats } from '../../src/execute/sqlite-workers.js';
 import { call, connectClient, textOf } from '../support/mcp.js';
+import { expectWritesRefused } from '../support/read-only.js';
 
 // About 3 s in process on the project machine: long enough to show blocking, short enough not to hang a run.
 const SLOW_VIEW = `CREATE VIEW slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000)
@@ -145,19 +145,7 @@ describe.each([
   it('the database itself refuses writes inside the read-only session', async () => {
     const runner = await createReadOnlyRunner(db.knex, 'sqlite', 5_000);
     try {
-      const attempts: ((builder: Knex.QueryBuilder) => Knex.QueryBuilder)[] = [
-        (builder) => builder.insert({ body: 'x' }).into('notes'),
-        (builder) => builder.update({ body: 'x' }).from('notes'),
-        (builder) => builder.delete().from('notes'),
-      ];
-      for (const attempt of attempts) {
-        const error = await runner.run((session) => attempt(session.builder())).then(
-          () => null,
-          (caught: unknown) => caught,
-        );
-        expect(error, 'write must be rejected').not.toBeNull();
-        expect(toQueryError(error).code).toBe('read_only');
-      }
+      await expectWritesRefused(runner, 'notes');
       expect((await db.knex('notes').orderBy('id')).map((row: { body: string }) => row.body)).toEqual(['note 0', 'note 1', 'note 2']);
     } finally {
       await runner.close();
