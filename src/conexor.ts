@@ -14,7 +14,7 @@ import { dialectOf, introspect } from './introspect/index.js';
 import type { DatabaseModel } from './introspect/model.js';
 import { resolveOptions, type ConexorOptions, type ResolvedOptions } from './policy/options.js';
 import { applyPolicy, type ExposedSchema } from './policy/policy.js';
-import { buildCatalog, type ToolCatalog } from './tools/catalog.js';
+import { buildCatalog, type ToolCatalog } from './tools/listing.js';
 import { CallPipeline } from './server/call.js';
 import { createAuditor, type AuditStats, type Auditor } from './audit/auditor.js';
 import { pinoSink } from './audit/sinks.js';
@@ -34,7 +34,7 @@ export interface Conexor {
   readonly model: DatabaseModel;
   /** What policy exposes. */
   readonly exposed: ExposedSchema;
-  /** The generated tool definitions, as `tools/list` returns them. */
+  /** The generated tool definitions, as `tools/list` returns them to a caller without restrictions. */
   readonly tools: readonly Tool[];
   /** Where conexor reports what a model is not told (the `logger` option); HTTP mounts log to it too by default. */
   readonly logger: Logger;
@@ -126,9 +126,9 @@ class CompiledConexor implements Conexor {
     private readonly auditor: Auditor | undefined,
     values: AuditValues | undefined,
   ) {
-    this.tools = catalog.definitions;
     this.logger = options.logger;
     this.pipeline = new CallPipeline(exposed, catalog, executor, options, auditor && ((event) => auditor.record(event)), values);
+    this.tools = this.pipeline.baseTools;
   }
 
   createServer(): McpServer {

@@ -28,7 +28,7 @@ export {
   UnsupportedDialectError,
   type ConexorErrorCode,
 } from './errors.js';
-export { OPERATORS, type Operator } from './tools/filters.js';
+export { OPERATORS, type Operator } from './catalog/filters.js';
 export {
   KEY_PREFIX,
   StaticApiKeyStore,

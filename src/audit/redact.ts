@@ -1,6 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { TableFields, ToolDefinition } from '../tools/catalog.js';
 import { REDACTED, clip, redactApiKeys } from './sanitize.js';
+
+/**
+ * The names a call on one table may use, as redaction needs them: the table's own fields, fields of to-one related
+ * rows, and relations with their target's names. (The catalog's table fields have this shape.)
+ */
+export interface RedactionFields {
+  readonly columnsByField: ReadonlyMap<string, unknown>;
+  readonly relatedFields: ReadonlyMap<string, unknown>;
+  readonly relations: ReadonlyMap<string, { readonly target: RedactionFields }>;
+}
+
+/** What a call's arguments are checked against: its table's names (`null` when the table is unknown), and its form. */
+export interface RedactionSubject {
+  readonly fields: RedactionFields | null;
+  /** A lookup: every argument is a key field. */
+  readonly lookup: boolean;
+  /** The `table` argument of a generic tool, when it names a table the caller may use (kept in clear). */
+  readonly table?: string;
+}
 
 /** How argument values of visible fields appear in audit events; other values are always redacted. */
 export type AuditValues = 'clear' | 'hash' | 'redact';
@@ -17,7 +35,7 @@ const NAME = /^[a-z_][a-z0-9_.]{0,127}$/;
  * readable; values of the tool's visible fields follow `mode`; values anywhere else — unknown, hidden, secret-looking
  * or scoping fields, unexpected keys, malformed shapes — are redacted, so nothing the policy hides is logged in clear.
  */
-export function redactArguments(tool: ToolDefinition, args: unknown, mode: AuditValues = 'clear'): unknown {
+export function redactArguments(subject: RedactionSubject, args: unknown, mode: AuditValues = 'clear'): unknown {
   if (args === undefined || args === null) return null;
   if (!isRecord(args)) return REDACTED;
   const list = (raw: unknown, each: (entry: unknown) => unknown) => (Array.isArray(raw) ? raw.slice(0, MAX_LIST).map(each) : REDACTED);
@@ -25,12 +43,15 @@ export function redactArguments(tool: ToolDefinition, args: unknown, mode: Audit
   const out = Object.create(null) as Record<string, unknown>;
   for (const [key, raw] of Object.entries(args)) {
     const name = cut(key, MAX_KEY);
-    if (tool.kind === 'lookup') out[name] = tool.columnsByField.has(key) ? visibleValue(raw, mode) : REDACTED;
-    else if (key === 'where') out[name] = list(raw, (entry) => filter(tool.fields, entry, mode, 0));
-    else if (key === 'columns') out[name] = list(raw, (field) => (known(tool, field) ? field : REDACTED));
-    else if (key === 'order_by') out[name] = list(raw, (entry) => ordering(tool, entry));
-    else if (key === 'group_by') out[name] = list(raw, (entry) => grouping(tool, entry));
-    else if (key === 'metrics') out[name] = list(raw, (entry) => metric(tool, entry));
+    const fields = subject.fields;
+    if (key === 'table' && !subject.lookup) out[name] = subject.table !== undefined && raw === subject.table ? raw : REDACTED;
+    else if (!fields) out[name] = REDACTED;
+    else if (subject.lookup) out[name] = fields.columnsByField.has(key) ? visibleValue(raw, mode) : REDACTED;
+    else if (key === 'where') out[name] = list(raw, (entry) => filter(fields, entry, mode, 0));
+    else if (key === 'columns') out[name] = list(raw, (field) => (known(fields, field) ? field : REDACTED));
+    else if (key === 'order_by') out[name] = list(raw, (entry) => ordering(fields, entry));
+    else if (key === 'group_by') out[name] = list(raw, (entry) => grouping(fields, entry));
+    else if (key === 'metrics') out[name] = list(raw, (entry) => metric(fields, entry));
     else if (key === 'having') out[name] = list(raw, (entry) => having(entry, mode));
     else if ((key === 'limit' || key === 'offset') && typeof raw === 'number') out[name] = raw;
     else out[name] = REDACTED;
@@ -51,7 +72,7 @@ export function redactUnknownArguments(args: unknown): unknown {
 }
 
 /** A filter at any depth; values are kept per `mode` only for fields of the table the filter is on. */
-function filter(fields: TableFields, entry: unknown, mode: AuditValues, depth: number): unknown {
+function filter(fields: RedactionFields, entry: unknown, mode: AuditValues, depth: number): unknown {
   if (!isRecord(entry) || depth > 10) return REDACTED;
   if ('field' in entry) {
     const visible = typeof entry.field === 'string' && fields.columnsByField.has(entry.field);
@@ -81,25 +102,25 @@ function filter(fields: TableFields, entry: unknown, mode: AuditValues, depth: n
   return Object.keys(out).length > 0 ? out : REDACTED;
 }
 
-function ordering(tool: ToolDefinition, entry: unknown): unknown {
+function ordering(fields: RedactionFields, entry: unknown): unknown {
   if (!isRecord(entry)) return REDACTED;
   const direction = entry.direction === 'asc' || entry.direction === 'desc' ? { direction: entry.direction } : {};
   // Aggregates order by output names, which the call itself chose.
   if ('by' in entry) return { by: chosenName(entry.by), ...direction };
-  return { field: known(tool, entry.field) ? entry.field : REDACTED, ...direction };
+  return { field: known(fields, entry.field) ? entry.field : REDACTED, ...direction };
 }
 
-function grouping(tool: ToolDefinition, entry: unknown): unknown {
-  if (typeof entry === 'string') return known(tool, entry) ? entry : REDACTED;
+function grouping(fields: RedactionFields, entry: unknown): unknown {
+  if (typeof entry === 'string') return known(fields, entry) ? entry : REDACTED;
   if (!isRecord(entry)) return REDACTED;
-  return { field: known(tool, entry.field) ? entry.field : REDACTED, bucket: typeof entry.bucket === 'string' ? cut(entry.bucket, 16) : REDACTED };
+  return { field: known(fields, entry.field) ? entry.field : REDACTED, bucket: typeof entry.bucket === 'string' ? cut(entry.bucket, 16) : REDACTED };
 }
 
-function metric(tool: ToolDefinition, entry: unknown): unknown {
+function metric(fields: RedactionFields, entry: unknown): unknown {
   if (!isRecord(entry)) return REDACTED;
   return {
     fn: typeof entry.fn === 'string' ? cut(entry.fn, 32) : REDACTED,
-    ...('field' in entry ? { field: known(tool, entry.field) ? entry.field : REDACTED } : {}),
+    ...('field' in entry ? { field: known(fields, entry.field) ? entry.field : REDACTED } : {}),
     ...('as' in entry ? { as: chosenName(entry.as) } : {}),
   };
 }
@@ -135,8 +156,8 @@ function chosenName(name: unknown): string {
   return typeof name === 'string' && NAME.test(name) ? redactApiKeys(name) : REDACTED;
 }
 
-function known(tool: ToolDefinition, field: unknown): field is string {
-  return typeof field === 'string' && (tool.columnsByField.has(field) || tool.fields.relatedFields.has(field));
+function known(fields: RedactionFields, field: unknown): field is string {
+  return typeof field === 'string' && (fields.columnsByField.has(field) || fields.relatedFields.has(field));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

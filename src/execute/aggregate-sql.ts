@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, Dialect } from '../introspect/model.js';
-import type { AggregatePlan, Bucket, GroupKey, HavingCondition, Metric } from '../tools/aggregate.js';
+import type { AggregatePlan, Bucket, GroupKey, HavingCondition, Metric } from '../plan/aggregate.js';
 import type { Fragment} from './fragment.js';
 import { sql, verbatim } from './fragment.js';
 import type { ValueCuts } from './value-cuts.js';

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, Dialect } from '../introspect/model.js';
 import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
-import { resolveField, type AggregatePlan, type FieldRef } from '../tools/aggregate.js';
-import type { TableFields, ToolDefinition } from '../tools/catalog.js';
-import type { Condition, Exists, Filter } from '../tools/arguments.js';
-import type { Operator } from '../tools/filters.js';
+import type { Operator } from '../catalog/filters.js';
+import type { PlannedFilter, ReadPlan } from '../plan/plan.js';
+import type { FieldRef } from '../plan/refs.js';
 import { AggregateSql } from './aggregate-sql.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
@@ -32,14 +31,6 @@ export type ToolOutcome =
   | { readonly kind: 'count'; readonly count: number }
   | ({ readonly kind: 'aggregate' } & Page);
 
-export interface QueryArguments {
-  readonly where?: readonly Filter[];
-  readonly columns?: readonly string[];
-  readonly order_by?: readonly { readonly field: string; readonly direction?: 'asc' | 'desc' }[];
-  readonly limit: number;
-  readonly offset: number;
-}
-
 /**
  * The caller's value for each scoping column of a table the call reads (its own table, joined and `has` tables).
  * Throws a {@link DeniedError} when the caller has no value for one of them.
@@ -63,7 +54,7 @@ interface Statement {
 }
 
 /**
- * Runs one validated tool call. Every identifier comes from the tool's introspected columns (quoted here),
+ * Runs one plan. Every identifier comes from the plan's introspected columns (quoted here),
  * every value is a binding, and everything runs inside the read-only runner.
  */
 export class Executor {
@@ -81,21 +72,20 @@ export class Executor {
   }
 
   /**
-   * Runs a call. `scope` gives the caller's values for the scoping columns of every table the call reads; every
-   * query, lookup, count, aggregate, join and `has` subquery is filtered on them. Aggregates need their `plan`.
+   * Runs a plan. `scope` gives the caller's values for the scoping columns of every table the plan reads; every
+   * query, lookup, count, aggregate, join and `has` subquery is filtered on them.
    */
-  run(tool: ToolDefinition, args: Record<string, unknown>, scope: ScopeResolver = NO_SCOPE, plan?: AggregatePlan): Promise<ToolOutcome> {
+  run(plan: ReadPlan, scope: ScopeResolver = NO_SCOPE): Promise<ToolOutcome> {
     return this.runner.run((session) => {
-      switch (tool.kind) {
+      switch (plan.kind) {
         case 'query':
-          return this.query(session, tool, args as unknown as QueryArguments, scope);
+          return this.query(session, plan, scope);
         case 'lookup':
-          return this.lookup(session, tool, args, scope);
+          return this.lookup(session, plan, scope);
         case 'count':
-          return this.count(session, tool, args.where as Filter[] | undefined, scope);
+          return this.count(session, plan, scope);
         case 'aggregate':
-          if (!plan) throw new Error('aggregate calls need a plan');
-          return this.aggregate(session, tool, args.where as Filter[] | undefined, plan, scope);
+          return this.aggregate(session, plan, scope);
       }
     });
   }
@@ -145,19 +135,17 @@ export class Executor {
   }
 
   /** The SQL of a field: the table's own column, or a column of a to-one related row (joined on first use). */
-  private fieldSql(statement: Statement, ref: FieldRef, fields: TableFields): Fragment {
-    if (!ref.relation) return this.col(BASE, ref.column);
-    return this.col(this.join(statement, ref.relation, fields), ref.column);
+  private fieldSql(statement: Statement, ref: FieldRef): Fragment {
+    if (!ref.relation || !ref.target) return this.col(BASE, ref.column);
+    return this.col(this.join(statement, ref.relation, ref.target), ref.column);
   }
 
   /** LEFT JOINs a to-one relation once per call; the related table's own scope is part of the join condition. */
-  private join(statement: Statement, relation: ExposedRelation, fields: TableFields): string {
+  private join(statement: Statement, relation: ExposedRelation, target: ExposedTable): string {
     const existing = statement.joins.get(relation);
     if (existing) return existing;
     const alias = `r${statement.joins.size}`;
     statement.joins.set(relation, alias);
-    const target = fields.relations.get(relation.name)?.target.table;
-    if (!target) throw new Error(`relation ${relation.name} has no exposed target`);
     const conditions = relation.pairs.map(([local, remote]) => sql`${this.col(alias, remote)} = ${this.col(BASE, local)}`);
     for (const [column, value] of statement.scope(target)) conditions.push(sql`${this.col(alias, column)} = ${this.bind(column, value)}`);
     const join = sql`LEFT JOIN ${this.table(target, alias)} ON ${joinFragments(conditions, ' AND ')}`;
@@ -166,17 +154,15 @@ export class Executor {
   }
 
   /**
-   * Selects the fields as `c0, c1…` (names a database cannot truncate or misread) and returns what they refer to.
+   * Selects the fields as `c0, c1…` (names a database cannot truncate or misread).
    * Long text, JSON and binary values are cut by the database (see {@link ValueCuts}), never read whole.
    */
-  private select(statement: Statement, tool: ToolDefinition, fields: readonly string[]): FieldRef[] {
-    const refs = fields.map((field) => resolveField(tool.fields, field) ?? scopeField(tool, field));
+  private select(statement: Statement, refs: readonly FieldRef[]): void {
     statement.builder.select(
       refs.flatMap((ref, index) =>
-        this.cuts.select(ref.column, this.fieldSql(statement, ref, tool.fields)).map(([suffix, expression]) => this.raw(sql`${expression} AS ${this.name(`c${index}${suffix}`)}`)),
+        this.cuts.select(ref.column, this.fieldSql(statement, ref)).map(([suffix, expression]) => this.raw(sql`${expression} AS ${this.name(`c${index}${suffix}`)}`)),
       ),
     );
-    return refs;
   }
 
   private renderRow(refs: readonly FieldRef[], record: Record<string, unknown>): Row {
@@ -187,32 +173,27 @@ export class Executor {
     return row;
   }
 
-  private async query(session: ReadOnlySession, tool: ToolDefinition, args: QueryArguments, scope: ScopeResolver): Promise<ToolOutcome> {
-    const fields = args.columns ? [...new Set(args.columns)] : tool.resultFields.map(([field]) => field);
-    const statement = this.statement(this.exact(session.builder()), tool.table, scope);
-    const refs = this.select(statement, tool, fields);
-    if (args.where) this.applyWhere(statement, statement.builder, tool.fields, BASE, args.where);
-    this.applyOrder(statement, tool, args.order_by ?? []);
-    return { kind: 'query', ...(await page(statement.builder, args.limit, args.offset, (record) => this.renderRow(refs, record))) };
+  private async query(session: ReadOnlySession, plan: Extract<ReadPlan, { kind: 'query' }>, scope: ScopeResolver): Promise<ToolOutcome> {
+    const statement = this.statement(this.exact(session.builder()), plan.table, scope);
+    this.select(statement, plan.select);
+    this.applyWhere(statement, statement.builder, BASE, plan.where);
+    for (const { ref, direction } of plan.orderBy) this.orderBy(statement.builder, this.fieldSql(statement, ref), direction === 'desc' ? 'DESC' : 'ASC');
+    return { kind: 'query', ...(await page(statement.builder, plan.limit, plan.offset, (record) => this.renderRow(plan.select, record))) };
   }
 
-  private async lookup(session: ReadOnlySession, tool: ToolDefinition, args: Record<string, unknown>, scope: ScopeResolver): Promise<ToolOutcome> {
-    const fields = tool.resultFields.map(([field]) => field);
-    const statement = this.statement(this.exact(session.builder()), tool.table, scope);
-    const refs = this.select(statement, tool, fields);
-    for (const column of tool.keyColumns) {
-      const field = tool.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
-      this.where(statement.builder, sql`${this.col(BASE, column)} = ${this.bind(column, args[field])}`);
-    }
+  private async lookup(session: ReadOnlySession, plan: Extract<ReadPlan, { kind: 'lookup' }>, scope: ScopeResolver): Promise<ToolOutcome> {
+    const statement = this.statement(this.exact(session.builder()), plan.table, scope);
+    this.select(statement, plan.select);
+    for (const [column, value] of plan.key) this.where(statement.builder, sql`${this.col(BASE, column)} = ${this.bind(column, value)}`);
     const records = (await statement.builder.limit(1)) as Record<string, unknown>[];
     const record = records[0];
-    return { kind: 'lookup', row: record ? this.renderRow(refs, record) : null };
+    return { kind: 'lookup', row: record ? this.renderRow(plan.select, record) : null };
   }
 
-  private async count(session: ReadOnlySession, tool: ToolDefinition, where: readonly Filter[] | undefined, scope: ScopeResolver): Promise<ToolOutcome> {
-    const statement = this.statement(this.exact(session.builder()), tool.table, scope);
+  private async count(session: ReadOnlySession, plan: Extract<ReadPlan, { kind: 'count' }>, scope: ScopeResolver): Promise<ToolOutcome> {
+    const statement = this.statement(this.exact(session.builder()), plan.table, scope);
     statement.builder.select(this.raw(sql`COUNT(*) AS ${this.name('count')}`));
-    if (where) this.applyWhere(statement, statement.builder, tool.fields, BASE, where);
+    this.applyWhere(statement, statement.builder, BASE, plan.where);
     const [record] = (await statement.builder) as Record<string, unknown>[];
     return { kind: 'count', count: Number(record?.count ?? 0) };
   }
@@ -221,33 +202,27 @@ export class Executor {
    * where → GROUP BY → metrics, in an inner query whose outputs get positional aliases (g0…, m0…); having, order
    * and paging on the outer query, which can name those aliases on every dialect.
    */
-  private async aggregate(
-    session: ReadOnlySession,
-    tool: ToolDefinition,
-    where: readonly Filter[] | undefined,
-    plan: AggregatePlan,
-    scope: ScopeResolver,
-  ): Promise<ToolOutcome> {
-    const inner = this.statement(this.knex.queryBuilder(), tool.table, scope);
+  private async aggregate(session: ReadOnlySession, plan: Extract<ReadPlan, { kind: 'aggregate' }>, scope: ScopeResolver): Promise<ToolOutcome> {
+    const inner = this.statement(this.knex.queryBuilder(), plan.table, scope);
     const expressions = new AggregateSql(this.dialect, this.timeZone, (text, bindings) => this.knex.raw(text, bindings as Knex.Value[]), this.cuts);
     const selects: Knex.Raw[] = [];
     // What the outer query reads of each inner output: as is, or a long group key cut like any returned value.
     const outputs: Knex.Raw[] = [];
     plan.groups.forEach((group, index) => {
-      const expression = expressions.group(this.fieldSql(inner, group, tool.fields), group);
+      const expression = expressions.group(this.fieldSql(inner, group), group);
       selects.push(this.raw(sql`${expression} AS ${this.name(`g${index}`)}`));
       const read = group.bucket ? [['', this.output(`g${index}`)] as const] : this.cuts.select(group.column, this.output(`g${index}`));
       for (const [suffix, value] of read) outputs.push(this.raw(sql`${value} AS ${this.name(`g${index}${suffix}`)}`));
     });
     plan.metrics.forEach((metric, index) => {
-      const column = metric.ref && this.fieldSql(inner, metric.ref, tool.fields);
+      const column = metric.ref && this.fieldSql(inner, metric.ref);
       for (const [suffix, expression] of expressions.metric(metric, column)) {
         selects.push(this.raw(sql`${expression} AS ${this.name(`m${index}${suffix}`)}`));
         outputs.push(this.raw(sql`${this.output(`m${index}${suffix}`)} AS ${this.name(`m${index}${suffix}`)}`));
       }
     });
     inner.builder.select(selects);
-    if (where) this.applyWhere(inner, inner.builder, tool.fields, BASE, where);
+    this.applyWhere(inner, inner.builder, BASE, plan.where);
     if (plan.groups.length > 0) inner.builder.groupByRaw(plan.groups.map((_, index) => String(index + 1)).join(', '));
 
     const outer = this.exact(session.builder()).select(outputs).from(inner.builder.as('g'));
@@ -273,21 +248,6 @@ export class Executor {
     return { kind: 'aggregate', ...(await page(outer, plan.limit, plan.offset, (record) => expressions.render(plan, record))) };
   }
 
-  private applyOrder(statement: Statement, tool: ToolDefinition, orderBy: NonNullable<QueryArguments['order_by']>): void {
-    const ordered = new Set<string>();
-    for (const { field, direction } of orderBy) {
-      const ref = resolveField(tool.fields, field);
-      if (!ref || ordered.has(field)) continue;
-      ordered.add(field);
-      this.orderBy(statement.builder, this.fieldSql(statement, ref, tool.fields), direction === 'desc' ? 'DESC' : 'ASC');
-    }
-    // The primary key breaks ties so that offsets page through a stable order.
-    for (const column of tool.table.primaryKey ?? []) {
-      const field = tool.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
-      if (!ordered.has(field)) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
-    }
-  }
-
   /** NULLs sort last in both directions on every dialect. */
   private orderBy(builder: Knex.QueryBuilder, expression: Fragment, direction: 'ASC' | 'DESC'): void {
     const order =
@@ -300,47 +260,52 @@ export class Executor {
     return new Fragment('??', [this.knex.raw(`${quoteIdentifier(this.dialect, 'g')}.${quoteIdentifier(this.dialect, alias)}`)]);
   }
 
-  /** Conditions of a list are ANDed; groups nest with OR, AND and NOT; `has` becomes EXISTS over the relation. */
-  private applyWhere(statement: Statement, builder: Knex.QueryBuilder, fields: TableFields, alias: string, filters: readonly Filter[]): void {
+  /** Conditions of a list are ANDed; groups nest with OR, AND and NOT; `exists` becomes EXISTS over the relation. */
+  private applyWhere(statement: Statement, builder: Knex.QueryBuilder, alias: string, filters: readonly PlannedFilter[]): void {
     for (const filter of filters) {
-      if ('field' in filter) {
-        this.applyCondition(builder, fields, alias, filter);
-      } else if ('has' in filter) {
-        this.applyExists(statement, builder, fields, alias, filter);
-      } else if ('or' in filter && filter.or) {
-        const members = filter.or;
-        builder.where((group) => {
-          for (const member of members) group.orWhere((inner) => this.applyWhere(statement, inner, fields, alias, [member]));
-        });
-      } else if ('and' in filter && filter.and) {
-        const members = filter.and;
-        builder.where((group) => this.applyWhere(statement, group, fields, alias, members));
-      } else if ('not' in filter && filter.not) {
-        const member = filter.not;
-        builder.whereNot((group) => this.applyWhere(statement, group, fields, alias, [member]));
+      switch (filter.kind) {
+        case 'condition':
+          this.applyCondition(builder, alias, filter);
+          break;
+        case 'exists':
+          this.applyExists(statement, builder, alias, filter);
+          break;
+        case 'or': {
+          const members = filter.members;
+          builder.where((group) => {
+            for (const member of members) group.orWhere((inner) => this.applyWhere(statement, inner, alias, [member]));
+          });
+          break;
+        }
+        case 'and': {
+          const members = filter.members;
+          builder.where((group) => this.applyWhere(statement, group, alias, members));
+          break;
+        }
+        case 'not': {
+          const member = filter.member;
+          builder.whereNot((group) => this.applyWhere(statement, group, alias, [member]));
+          break;
+        }
       }
     }
   }
 
   /** Related rows exist: matched on the key's column pairs, within the related table's scope, meeting `where`. */
-  private applyExists(statement: Statement, builder: Knex.QueryBuilder, fields: TableFields, alias: string, filter: Exists): void {
-    const related = fields.relations.get(filter.has);
-    if (!related) return;
+  private applyExists(statement: Statement, builder: Knex.QueryBuilder, alias: string, filter: Extract<PlannedFilter, { kind: 'exists' }>): void {
     statement.subqueries += 1;
     const inner = `s${statement.subqueries}`;
-    const subquery = this.knex.queryBuilder().select(this.knex.raw('1')).from(this.raw(this.table(related.target.table, inner)));
-    for (const [local, remote] of related.relation.pairs) this.where(subquery, sql`${this.col(inner, remote)} = ${this.col(alias, local)}`);
-    this.scopeWhere(subquery, related.target.table, inner, statement.scope);
-    if (filter.where) this.applyWhere(statement, subquery, related.target, inner, filter.where);
+    const subquery = this.knex.queryBuilder().select(this.knex.raw('1')).from(this.raw(this.table(filter.target, inner)));
+    for (const [local, remote] of filter.relation.pairs) this.where(subquery, sql`${this.col(inner, remote)} = ${this.col(alias, local)}`);
+    this.scopeWhere(subquery, filter.target, inner, statement.scope);
+    this.applyWhere(statement, subquery, inner, filter.where);
     builder.whereExists(subquery);
   }
 
-  private applyCondition(builder: Knex.QueryBuilder, fields: TableFields, alias: string, condition: Condition): void {
-    const column = fields.columnsByField.get(condition.field);
-    if (!column) return;
+  private applyCondition(builder: Knex.QueryBuilder, alias: string, condition: Extract<PlannedFilter, { kind: 'condition' }>): void {
+    const { column, op, value } = condition;
     const name = this.col(alias, column);
-    const bind = (value: unknown) => this.bind(column, value);
-    const { op, value } = condition;
+    const bind = (item: unknown) => this.bind(column, item);
     const comparison = COMPARISONS[op];
     if (comparison) {
       this.where(builder, sql`${name} ${verbatim(comparison)} ${bind(value)}`);
@@ -371,11 +336,4 @@ async function page(
   const records = (await builder.limit(limit + 1).offset(offset)) as Record<string, unknown>[];
   const truncated = records.length > limit;
   return { rows: records.slice(0, limit).map(render), truncated, nextOffset: truncated ? offset + limit : undefined, offset };
-}
-
-/** A scoping column returned with `scope.visible`: a result field, never a field arguments can name. */
-function scopeField(tool: ToolDefinition, field: string): FieldRef {
-  const column = tool.resultFields.find(([name]) => name === field)?.[1];
-  if (!column) throw new Error(`unknown field ${field}`);
-  return { field, column, relation: null };
 }

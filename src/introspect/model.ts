@@ -85,6 +85,8 @@ export interface TableModel {
   /** Unique constraints and unique indexes other than the primary key, deduplicated by column list. */
   readonly uniqueKeys: readonly UniqueKeyModel[];
   readonly foreignKeys: readonly ForeignKeyModel[];
+  /** Rows the database's statistics estimate (PostgreSQL `reltuples`, MySQL `TABLE_ROWS`); `null` when unknown. */
+  readonly rowEstimate?: number | null;
 }
 
 /** Everything introspection found, in a stable order (schema, then table name). */

@@ -80,6 +80,14 @@ export interface ConexorOptions {
    * @default true
    */
   aggregates?: boolean | { exclude: string[] };
+  /**
+   * Which tools are listed, within a token budget (see docs/catalog.md). `typed`: tools per table only;
+   * `compact`: the generic tools (`search_tables`, `query`, `count`, `aggregate` with a `table` argument) only;
+   * `auto`: the tools per table when they all fit `budgetTokens` (an estimate of o200k tokens of `tools/list`), else
+   * the generic tools plus the tools of the most useful tables that fit — `featured` first, in order. Never more
+   * than 128 tools in `auto`. @default `{ mode: 'auto', budgetTokens: 10000 }`
+   */
+  catalog?: CatalogOptions;
   /** Relations through declared foreign keys: related fields (`customer.name`) and `has` filters. @default true */
   relations?: boolean;
   /** Name and version the MCP server reports. @default { name: 'conexor', version: <package version> } */
@@ -125,6 +133,16 @@ export interface ConexorOptions {
   identify?: (context: RequestContext) => CallerIdentity | Promise<CallerIdentity>;
 }
 
+/** How the tool listing is chosen; see {@link ConexorOptions.catalog}. */
+export interface CatalogOptions {
+  /** @default 'auto' */
+  mode?: 'auto' | 'typed' | 'compact';
+  /** Estimated o200k tokens the listing may take in `auto`. @default 10000 */
+  budgetTokens?: number;
+  /** Tables whose tools `auto` lists first, in this order (names or `schema.table`). */
+  featured?: string[];
+}
+
 const nameList = z.array(z.string().min(1)).max(10_000);
 const columnMap = z.record(z.string().min(1), nameList);
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
@@ -156,6 +174,13 @@ const optionsSchema = z
     timeZone: z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "UTC" or "Europe/Paris"').optional(),
     clock: z.custom<() => Date>((value) => typeof value === 'function', 'expected a function returning a Date').optional(),
     aggregates: z.union([z.boolean(), z.strictObject({ exclude: nameList })]).optional(),
+    catalog: z
+      .strictObject({
+        mode: z.enum(['auto', 'typed', 'compact']).optional(),
+        budgetTokens: z.number().int().min(1_000).max(1_000_000).optional(),
+        featured: z.array(z.string().min(1)).max(1_000).optional(),
+      })
+      .optional(),
     relations: z.boolean().optional(),
     serverInfo: z.strictObject({ name: z.string().min(1).optional(), version: z.string().min(1).optional() }).optional(),
     instructions: z.string().max(10_000).optional(),
@@ -212,6 +237,7 @@ export interface ResolvedOptions {
   readonly clock: () => Date;
   /** Tables without an aggregate tool (names or globs); `true` for none at all. */
   readonly aggregatesExcluded: readonly string[] | true;
+  readonly catalog: { readonly mode: 'auto' | 'typed' | 'compact'; readonly budgetTokens: number; readonly featured: readonly string[] };
   readonly relations: boolean;
   readonly serverInfo: { readonly name: string; readonly version: string };
   readonly instructions: string | undefined;
@@ -235,6 +261,7 @@ export const DEFAULTS = {
   statementTimeoutMs: 5_000,
   limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 3, maxOffset: 100_000, maxGroupBy: 5, maxMetrics: 10 },
   timeZone: 'UTC',
+  catalog: { mode: 'auto', budgetTokens: 10_000 },
 } as const;
 
 /** Validates options and applies defaults; throws {@link ConfigurationError} naming the first mistakes. */
@@ -277,6 +304,11 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
     timeZone: value.timeZone ?? DEFAULTS.timeZone,
     clock: value.clock ?? (() => new Date()),
     aggregatesExcluded: value.aggregates === false ? true : value.aggregates === true || value.aggregates === undefined ? [] : value.aggregates.exclude,
+    catalog: {
+      mode: value.catalog?.mode ?? DEFAULTS.catalog.mode,
+      budgetTokens: value.catalog?.budgetTokens ?? DEFAULTS.catalog.budgetTokens,
+      featured: value.catalog?.featured ?? [],
+    },
     relations: value.relations ?? true,
     serverInfo: { name: value.serverInfo?.name ?? 'conexor', version: value.serverInfo?.version ?? packageVersion },
     instructions: value.instructions,

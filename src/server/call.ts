@@ -7,13 +7,17 @@ import type { Executor, ScopeResolver } from '../execute/execute.js';
 import type { ColumnModel } from '../introspect/model.js';
 import { policyCache, policyOfKey, type EffectivePolicy, type RequestContext } from '../policy/caller.js';
 import type { ResolvedOptions } from '../policy/options.js';
-import { redactArguments, redactUnknownArguments, type AuditValues } from '../audit/redact.js';
-import { withoutRelationsTo, type ExposedSchema } from '../policy/policy.js';
-import { planAggregate } from '../tools/aggregate.js';
-import { parseArguments, type Filter } from '../tools/arguments.js';
-import { buildCatalog, type TableFields, type ToolCatalog, type ToolDefinition } from '../tools/catalog.js';
-import { resolveTimes } from '../tools/resolve-time.js';
-import { fitToBudget, toErrorResult, toToolResult } from '../tools/render.js';
+import { redactArguments, redactUnknownArguments, type AuditValues, type RedactionSubject } from '../audit/redact.js';
+import { withoutRelationsTo, type ExposedSchema, type ExposedTable } from '../policy/policy.js';
+import type { TableEntry } from '../catalog/catalog.js';
+import type { TableFields } from '../catalog/fields.js';
+import { parseArguments } from '../plan/arguments.js';
+import type { BoundTool } from '../plan/bound.js';
+import type { ToolKindSpec } from '../tools/kinds.js';
+import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
+import { fitToBudget, toErrorResult } from '../tools/render.js';
+import { searchTables } from '../tools/search.js';
+import { closest } from '../shared/suggest.js';
 import { serverInstructions } from './instructions.js';
 import { schemaDocument } from './schema-resource.js';
 
@@ -34,11 +38,18 @@ class UnknownToolError extends ConexorError {
 const MAX_CACHED_VIEWS = 1_000;
 
 /**
- * What one restriction set sees: its tool listing, and — built on first use — its server instructions and schema
- * document. Computed once per fingerprint, so a restricted caller costs a map lookup per request.
+ * What one restriction set sees: its catalog (without relations towards tables it may not read), its tool listing
+ * chosen within the budget, and — built on first use — its server instructions and schema document. Computed once
+ * per fingerprint, so a restricted caller costs a map lookup per request.
  */
 interface CallerView {
+  readonly catalog: ToolCatalog;
+  readonly selection: Selection;
   readonly tools: readonly Tool[];
+  /** Names of the listed tools: only these can be called. */
+  readonly listed: ReadonlySet<string>;
+  /** Typed tools the caller may use by table, listed or not (what generic calls are checked against). */
+  readonly allowedByTable: ReadonlyMap<TableEntry, readonly TypedTool[]>;
   readonly instructions: () => string;
   readonly schema: () => string;
 }
@@ -52,9 +63,9 @@ interface Ending {
 }
 
 /**
- * One tool call from arguments to result: who is calling and what they may do, validation, tenant scope,
- * execution, and exactly one audit event whatever the outcome — for generated tools, for tools the host
- * registered, and for names that are neither.
+ * One tool call from arguments to result: who is calling and what they may do, the target table (the tool's own,
+ * or a generic tool's `table` argument), validation, plan, tenant scope, execution, and exactly one audit event
+ * whatever the outcome — for generated tools, for tools the host registered, and for names that are neither.
  */
 export class CallPipeline {
   private readonly views = new Map<string, CallerView>();
@@ -64,17 +75,24 @@ export class CallPipeline {
   private readonly compiledPolicy = policyCache(MAX_CACHED_VIEWS);
   /** Tables with scoping columns. */
   private readonly scoped: ReadonlySet<unknown>;
+  /** Validators per table and kind, built on first use. */
+  private readonly bound = new WeakMap<TableEntry, Map<string, BoundTool>>();
 
   constructor(
     private readonly exposed: ExposedSchema,
-    private readonly catalog: ToolCatalog,
+    readonly catalog: ToolCatalog,
     private readonly executor: Executor,
     private readonly options: ResolvedOptions,
     private readonly audit: AuditRecorder | undefined,
     private readonly values: AuditValues = 'clear',
   ) {
     this.scoped = new Set(exposed.tables.filter((table) => table.scopeColumns.length > 0).map((table) => table.table));
-    this.baseView = this.buildView(catalog, () => true, undefined);
+    this.baseView = this.buildView(catalog, undefined);
+  }
+
+  /** The listing of a caller without restrictions. */
+  get baseTools(): readonly Tool[] {
+    return this.baseView.tools;
   }
 
   /** The catalog a caller works with: relations towards tables it may not read are gone from schemas and calls. */
@@ -96,43 +114,55 @@ export class CallPipeline {
     return this.compiledPolicy([policyOfKey(context.authInfo), fromHost]);
   }
 
-  /** What this caller sees: listing, instructions and schema document, cached by its restrictions. */
-  private async view(context: RequestContext): Promise<CallerView> {
-    const policy = await this.policyFor(context);
+  /** What a caller with this policy sees: catalog, listing, instructions and schema document, cached by its restrictions. */
+  private viewOf(policy: EffectivePolicy): CallerView {
     if (policy.fingerprint === '') return this.baseView;
     let view = this.views.get(policy.fingerprint);
     if (!view) {
-      view = this.buildView(this.catalogFor(policy), (tool) => policy.allows(reference(tool)), policy.maxRows);
+      view = this.buildView(this.catalogFor(policy), policy);
       if (this.views.size >= MAX_CACHED_VIEWS) this.views.clear();
       this.views.set(policy.fingerprint, view);
     }
     return view;
   }
 
-  private buildView(catalog: ToolCatalog, allowed: (tool: ToolDefinition) => boolean, maxRows: number | undefined): CallerView {
-    const tools = catalog.tools.filter(allowed);
+  private buildView(catalog: ToolCatalog, policy: EffectivePolicy | undefined): CallerView {
+    // A kind on a table is allowed when the caller may use its typed tool or the generic tool of its kind.
+    const allows = (tool: TypedTool) =>
+      !policy ||
+      policy.allows(reference(tool.name, tool.table)) ||
+      (tool.spec.generic !== null && policy.allows(reference(tool.spec.generic, tool.table)));
+    const selection = selectTools(catalog, { typed: allows }, this.options);
+    const allowedByTable = new Map<TableEntry, TypedTool[]>();
+    for (const tool of selection.allowedTyped) allowedByTable.set(tool.table, [...(allowedByTable.get(tool.table) ?? []), tool]);
+    const maxRows = policy?.maxRows;
     let instructions: string | undefined;
     let schema: string | undefined;
+    const listedTyped = (table: TableEntry) => selection.tools.filter((tool) => tool.form === 'typed' && tool.table === table).map((tool) => tool.name);
     return {
-      tools: maxRows === undefined && tools.length === catalog.tools.length ? catalog.definitions : tools.map((tool) => narrowed(tool, maxRows, this.options)),
-      instructions: () => (instructions ??= serverInstructions(this.exposed.dialect, tools, this.options)),
-      schema: () => (schema ??= schemaDocument(this.exposed.dialect, catalog, allowed)),
+      catalog,
+      selection,
+      tools: selection.tools.map((tool) => narrowed(tool, maxRows, this.options)),
+      listed: new Set(selection.tools.map((tool) => tool.name)),
+      allowedByTable,
+      instructions: () => (instructions ??= serverInstructions(this.exposed.dialect, selection, allowedByTable.size, this.options)),
+      schema: () => (schema ??= schemaDocument(this.exposed.dialect, [...allowedByTable.keys()].map((entry) => ({ entry, tools: listedTyped(entry) })))),
     };
   }
 
   /** The tools this caller may see, with `limit` bounded by the caller's `maxRows`. */
   async list(context: RequestContext): Promise<readonly Tool[]> {
-    return (await this.view(context)).tools;
+    return this.viewOf(await this.policyFor(context)).tools;
   }
 
   /** The server instructions for this caller: its own tables, tools and relations only. */
   async instructions(context: RequestContext): Promise<string> {
-    return (await this.view(context)).instructions();
+    return this.viewOf(await this.policyFor(context)).instructions();
   }
 
-  /** The `conexor://schema` document for this caller: the tables it has tools for and the relations it may follow. */
+  /** The `conexor://schema` document for this caller: the tables it may use and the relations it may follow. */
   async schema(context: RequestContext): Promise<string> {
-    return (await this.view(context)).schema();
+    return this.viewOf(await this.policyFor(context)).schema();
   }
 
   /**
@@ -166,8 +196,8 @@ export class CallPipeline {
     return this.recorded(result, { tool: name, table: null, operation: 'host', args: redactUnknownArguments(args) }, ending, context, started, timestamp);
   }
 
-  async call(generated: ToolDefinition, args: unknown, context: RequestContext): Promise<CallToolResult> {
-    let tool = generated;
+  /** A call of a generated tool (typed, generic or `search_tables`). */
+  async call(entry: ToolEntry, args: unknown, context: RequestContext): Promise<CallToolResult> {
     const started = performance.now();
     const timestamp = new Date().toISOString();
     let outcome: AuditOutcome = 'ok';
@@ -175,33 +205,98 @@ export class CallPipeline {
     let rowCount: number | null = null;
     let truncated: boolean | null = null;
     let result: CallToolResult;
+    let target: TableEntry | undefined;
+    let redaction: RedactionSubject = { fields: null, lookup: entry.form === 'typed' && entry.spec.kind === 'lookup' };
     try {
       const policy = await this.policyFor(context);
-      if (!policy.allows(reference(tool))) throw new UnknownToolError(tool.name);
-      tool = this.catalogFor(policy).byName.get(tool.name) ?? tool;
-      const parsed = parseArguments(tool, args, this.options.limits);
-      if ((tool.kind === 'query' || tool.kind === 'aggregate') && policy.maxRows !== undefined) {
-        limitRows(tool.name, parsed, args, policy.maxRows, this.options.defaultLimit);
+      const view = this.viewOf(policy);
+      if (!view.listed.has(entry.name)) throw new UnknownToolError(entry.name);
+      if (entry.form === 'search') {
+        result = searchTables(
+          [...view.allowedByTable.keys()].map((table) => ({ entry: table, tools: view.selection.tools.filter((tool) => tool.form === 'typed' && tool.table === table).map((tool) => tool.name) })),
+          args,
+        );
+        const structured = result.structuredContent as { tables?: unknown[] } | undefined;
+        rowCount = structured?.tables?.length ?? 0;
+      } else {
+        const { spec, table, index } = this.target(view, entry, args);
+        target = table;
+        const tableArgument = entry.form === 'generic' ? (args as Record<string, unknown>).table : undefined;
+        redaction = { fields: table.fields, lookup: spec.kind === 'lookup', ...(typeof tableArgument === 'string' ? { table: tableArgument } : {}) };
+        const tool = this.boundTool(table, spec, index, entry.name);
+        const parsed = parseArguments(tool, entry.form === 'generic' ? withoutTable(args) : args, this.options);
+        if ((spec.kind === 'query' || spec.kind === 'aggregate') && policy.maxRows !== undefined) {
+          limitRows(entry.name, parsed.args, args, policy.maxRows, this.options.defaultLimit);
+        }
+        const plan = spec.plan(tool, parsed);
+        const scope = await this.scopeFor(table, context);
+        const done = fitToBudget(await this.executor.run(plan, scope), this.options.maxResultBytes);
+        rowCount = done.kind === 'query' || done.kind === 'aggregate' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
+        truncated = done.kind === 'query' || done.kind === 'aggregate' ? done.truncated : null;
+        result = spec.render(done, parsed);
       }
-      const plan = tool.kind === 'aggregate' ? planAggregate(tool, parsed) : undefined;
-      const times = resolveTimes(tool.fields, parsed.where as Filter[] | undefined, this.options.clock(), this.options.timeZone);
-      const scope = await this.scopeFor(tool, context);
-      const done = fitToBudget(await this.executor.run(tool, parsed, scope, plan), this.options.maxResultBytes);
-      rowCount = done.kind === 'query' || done.kind === 'aggregate' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
-      truncated = done.kind === 'query' || done.kind === 'aggregate' ? done.truncated : null;
-      result = toToolResult(done, times);
     } catch (error) {
       const reported = error instanceof UnknownToolError || error instanceof DeniedError ? error : toQueryError(error);
       outcome = outcomeOf(error, reported);
       errorCode = outcome === 'denied' ? 'denied' : reported.code;
       if (outcome === 'error' || outcome === 'timeout') {
         // The model gets a sanitized message; the host's log gets the cause (never the connection settings).
-        this.options.logger.warn({ tool: tool.name, code: reported.code, err: reported.cause ?? reported }, reported.message);
+        this.options.logger.warn({ tool: entry.name, code: reported.code, err: reported.cause ?? reported }, reported.message);
       }
       result = toErrorResult(reported.message);
     }
-    const subject = { tool: tool.name, table: tableName(tool), operation: tool.kind, args: redactArguments(tool, args, this.values) };
+    const subject: Subject = {
+      tool: entry.name,
+      table: target ? `${target.exposed.table.schema}.${target.exposed.table.name}` : null,
+      operation: entry.form === 'search' ? 'search' : entry.spec.kind,
+      args: entry.form === 'search' ? redactUnknownArguments(args) : redactArguments(redaction, args, this.values),
+    };
     return this.recorded(result, subject, { outcome, errorCode, rowCount, truncated }, context, started, timestamp);
+  }
+
+  /**
+   * The kind, table and key a call works on, in the caller's own catalog: a typed tool's table, or the table a generic
+   * tool names — only one the caller may use that kind on, else an error suggesting close names.
+   */
+  private target(view: CallerView, entry: Exclude<ToolEntry, { form: 'search' }>, args: unknown): { spec: ToolKindSpec; table: TableEntry; index: number } {
+    if (entry.form === 'typed') {
+      // The caller's catalog may differ from the base one (relations removed): the same table, by its model.
+      const table = view.catalog.tables.byTable.get(entry.table.exposed.table) ?? entry.table;
+      return { spec: entry.spec, table, index: entry.index };
+    }
+    const spec = entry.spec;
+    const usable = [...view.allowedByTable].filter(([, tools]) => tools.some((tool) => tool.spec === spec)).map(([table]) => table);
+    const name = args && typeof args === 'object' ? (args as Record<string, unknown>).table : undefined;
+    const fail = (message: string): never => {
+      throw new InvalidArgumentsError(`Invalid arguments for ${entry.name}: table: ${message}.`);
+    };
+    if (name === undefined) return fail('required: the name of a table (search_tables lists them)');
+    if (typeof name !== 'string') return fail('expected a table name as a string');
+    const found = view.catalog.tables.find(name);
+    if (!found || !usable.includes(found)) {
+      const near = closest(name.slice(0, 128), usable.map((table) => table.names.base));
+      const shown = JSON.stringify(name.slice(0, 64));
+      return fail(`${shown} is not a table you can use with ${entry.name}${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}; search_tables lists the tables`);
+    }
+    return { spec, table: found, index: 0 };
+  }
+
+  /** The validator of a kind on a table, built once; `name` is the tool errors mention. */
+  private boundTool(table: TableEntry, spec: ToolKindSpec, index: number, name: string): BoundTool {
+    let tools = this.bound.get(table);
+    if (!tools) {
+      tools = new Map();
+      this.bound.set(table, tools);
+    }
+    const key = `${name}\u0000${index}`;
+    let tool = tools.get(key);
+    if (!tool) {
+      const input = spec.input(table, this.options, index);
+      const keyFields = spec.kind === 'lookup' ? (table.names.lookups[index]?.columns ?? []).map((column) => [table.names.fields.get(column.name) ?? column.name, column] as const) : [];
+      tool = { name, kind: spec.kind, fields: table.fields, input, arguments: spec.arguments(table, index), key: keyFields };
+      tools.set(key, tool);
+    }
+    return tool;
   }
 
   /** `result`, once the call is on record; a call that cannot be recorded is not answered (fail closed). */
@@ -263,14 +358,14 @@ export class CallPipeline {
 
   /**
    * The caller's scope values for every table the call may read (its own, joined and `has` tables). A missing
-   * value denies the call: up front for the tool's own table, when the query is built for a related one.
+   * value denies the call: up front for the call's own table, when the query is built for a related one.
    */
-  private async scopeFor(tool: ToolDefinition, context: RequestContext): Promise<ScopeResolver> {
-    if (!this.options.scope || !reachesScoped(tool.fields, this.scoped)) return NO_SCOPE;
+  private async scopeFor(table: TableEntry, context: RequestContext): Promise<ScopeResolver> {
+    if (!this.options.scope || !reachesScoped(table.fields, this.scoped)) return NO_SCOPE;
     const values = await this.options.scope.values(context);
-    const resolver: ScopeResolver = (table) => {
+    const resolver: ScopeResolver = (exposed: ExposedTable) => {
       const scope = new Map<ColumnModel, unknown>();
-      for (const column of table.scopeColumns) {
+      for (const column of exposed.scopeColumns) {
         const value = values[column.name];
         if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
           throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
@@ -279,7 +374,7 @@ export class CallPipeline {
       }
       return scope;
     };
-    resolver(tool.table);
+    resolver(table.exposed);
     return resolver;
   }
 }
@@ -320,12 +415,16 @@ function walkReachesScoped(fields: TableFields, scoped: ReadonlySet<unknown>): b
   return false;
 }
 
-function reference(tool: ToolDefinition): { name: string; schema: string; table: string } {
-  return { name: tool.name, schema: tool.table.table.schema, table: tool.table.table.name };
+function reference(name: string, table: TableEntry): { name: string; schema: string; table: string } {
+  return { name, schema: table.exposed.table.schema, table: table.exposed.table.name };
 }
 
-function tableName(tool: ToolDefinition): string {
-  return `${tool.table.table.schema}.${tool.table.table.name}`;
+/** A generic tool's arguments without `table`, which names the target and is not an argument of the kind. */
+function withoutTable(args: unknown): unknown {
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return args;
+  const rest: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+  delete rest.table;
+  return rest;
 }
 
 function stringOrNull(value: unknown): string | null {
@@ -349,8 +448,8 @@ function limitRows(tool: string, parsed: Record<string, unknown>, raw: unknown, 
 }
 
 /** A tool definition as a restricted caller sees it: `limit` bounded by its `maxRows`. */
-function narrowed(tool: ToolDefinition, maxRows: number | undefined, options: ResolvedOptions): Tool {
-  if ((tool.kind !== 'query' && tool.kind !== 'aggregate') || maxRows === undefined || maxRows >= options.maxRows) return tool.definition;
+function narrowed(tool: ToolEntry, maxRows: number | undefined, options: ResolvedOptions): Tool {
+  if (tool.form === 'search' || (tool.spec.kind !== 'query' && tool.spec.kind !== 'aggregate') || maxRows === undefined || maxRows >= options.maxRows) return tool.definition;
   const input = tool.definition.inputSchema as { properties?: Record<string, Record<string, unknown>> };
   const limit = input.properties?.limit;
   if (!limit) return tool.definition;

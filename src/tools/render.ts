@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Page, Row, ToolOutcome } from '../execute/execute.js';
 import { CutValue } from '../execute/values.js';
-import type { ResolvedTime } from './resolve-time.js';
+import type { ResolvedTime } from '../plan/resolve-time.js';
 
 /** A cell for the text rendering: bare when unambiguous, JSON-quoted otherwise. */
 function cell(value: unknown): string {

@@ -1,9 +1,14 @@
 import type { z } from 'zod';
 import { InvalidArgumentsError } from '../errors.js';
+import type { ColumnModel } from '../introspect/model.js';
 import type { ResolvedOptions } from '../policy/options.js';
+import type { TableFields } from '../catalog/fields.js';
+import { OPERATORS_BY_TYPE, VALUE_SHAPE, expectedValue, type Operator } from '../catalog/filters.js';
+import { isRelativeTime, resolveRelativeTime, wallClock, yearRangeProblem, zonedDate, zonedIso } from '../shared/time.js';
 import { explainAggregateIssue } from './aggregate.js';
-import type { TableFields, ToolDefinition } from './catalog.js';
-import { OPERATORS_BY_TYPE, VALUE_SHAPE, expectedValue, type Operator } from './filters.js';
+import type { BoundTool, PlanOptions } from './bound.js';
+import type { PlannedFilter } from './plan.js';
+import type { ResolvedTime } from './resolve-time.js';
 
 /** One validated condition. */
 export interface Condition {
@@ -28,38 +33,47 @@ const NESTING_KEYS = [...GROUP_KEYS, 'has'] as const;
 const MAX_REPORTED_ISSUES = 5;
 const AGGREGATE_KEYS: ReadonlySet<string> = new Set(['group_by', 'metrics', 'having', 'order_by']);
 
+/** A call's validated arguments, its filters planned and its relative times resolved. */
+export interface ParsedCall {
+  readonly args: Record<string, unknown>;
+  readonly where: readonly PlannedFilter[];
+  readonly times: ResolvedTime | undefined;
+}
+
 /**
  * Validates a call's arguments against the tool's zod schema, then what a schema cannot say (which value form
- * an operator takes, nesting depth, total conditions). Throws {@link InvalidArgumentsError} naming the argument
- * and what is allowed.
+ * an operator takes, nesting depth, total conditions), and plans `where`: every field resolved to its column,
+ * `has` filters checked against the related table's own fields, relative times resolved. Throws
+ * {@link InvalidArgumentsError} naming the argument and what is allowed.
  */
-export function parseArguments(tool: ToolDefinition, args: unknown, limits: ResolvedOptions['limits']): Record<string, unknown> {
+export function parseArguments(tool: BoundTool, args: unknown, options: PlanOptions): ParsedCall {
+  const limits = options.limits;
   // Before zod: a hostile nesting thousands of levels deep would exhaust the stack of its recursive parse.
   if (args && typeof args === 'object') checkRawDepth(tool, (args as Record<string, unknown>).where, limits.maxFilterDepth);
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) throw new InvalidArgumentsError(describeIssues(tool, args, parsed.error, limits));
   const data = parsed.data as Record<string, unknown>;
-  if (Array.isArray(data.where)) {
-    try {
-      const count = checkFilters(tool.fields, data.where as Filter[], 'where', limits);
-      if (count > limits.maxConditions) {
-        throw new InvalidArgumentsError(`where has ${count} conditions; at most ${limits.maxConditions} are allowed`);
-      }
-    } catch (error) {
-      if (error instanceof InvalidArgumentsError) {
-        throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${error.message.replace(/\.$/, '')}.`);
-      }
-      throw error;
+  if (!Array.isArray(data.where)) return { args: data, where: [], times: undefined };
+  try {
+    const planner = new FilterPlanner(limits, options.clock(), options.timeZone);
+    const where = planner.plan(tool.fields, data.where as Filter[], 'where');
+    if (planner.conditions > limits.maxConditions) {
+      throw new InvalidArgumentsError(`where has ${planner.conditions} conditions; at most ${limits.maxConditions} are allowed`);
     }
+    return { args: data, where, times: planner.resolved() };
+  } catch (error) {
+    if (error instanceof InvalidArgumentsError) {
+      throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${error.message.replace(/^Invalid arguments: /, '').replace(/\.$/, '')}.`);
+    }
+    throw error;
   }
-  return data;
 }
 
 /**
  * Refuses groups nested deeper than `maxDepth` in the raw `where`, iteratively and before any recursive parse.
  * Only the group structure is looked at; everything else is left to the schema.
  */
-function checkRawDepth(tool: ToolDefinition, where: unknown, maxDepth: number): void {
+function checkRawDepth(tool: BoundTool, where: unknown, maxDepth: number): void {
   if (!Array.isArray(where)) return;
   const pending: { node: unknown; path: string; depth: number }[] = where.map((node, index) => ({ node, path: `where[${index}]`, depth: 0 }));
   for (let item = pending.pop(); item; item = pending.pop()) {
@@ -82,56 +96,86 @@ function checkRawDepth(tool: ToolDefinition, where: unknown, maxDepth: number): 
 }
 
 /**
- * Checks operator/value agreement and group form, and the conditions of `has` filters against the related table's
- * own fields (replacing them with their parsed form); returns the number of conditions. Depth was checked on the
- * raw input by {@link checkRawDepth}, before zod's recursive parse.
+ * The one walk over a parsed `where`: checks operator/value agreement and group form, parses the conditions of `has`
+ * filters against the related table's own fields, resolves relative times, counts conditions, and returns the
+ * filters with every name resolved. Depth was checked on the raw input by {@link checkRawDepth}.
  */
-function checkFilters(
-  fields: TableFields,
-  filters: readonly Filter[],
-  path: string,
-  limits: ResolvedOptions['limits'],
-  /** Set for the single member of a `not` group, which `path` names without an index. */
-  single?: 'not',
-): number {
-  const label = single ? `${path}.${single}` : path;
-  let count = 0;
-  filters.forEach((filter, index) => {
-    const at = single ? label : `${path}[${index}]`;
-    if ('field' in filter) {
-      checkCondition(fields, filter, at);
-      count += 1;
-      return;
-    }
-    if ('has' in filter) {
-      const related = fields.relations.get(filter.has);
-      if (!related) throw new InvalidArgumentsError(`${at}.has: unknown relation "${filter.has}"; allowed: ${[...fields.relations.keys()].join(', ')}.`);
-      if (filter.where === undefined) return;
-      const parsed = related.target.where.safeParse(filter.where);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const entry = issue && issue.path.length > 0 ? issue.path.slice(0, 1) : [];
-        const where = `${at}.where${entry.length ? `[${String(entry[0])}]` : ''}`;
-        const problem = entry.length ? diagnoseFilter(related.target, valueAt(filter.where, entry), where, limits) : '';
-        throw new InvalidArgumentsError(problem || `${where}: ${issue?.message ?? 'invalid conditions'}`);
+class FilterPlanner {
+  conditions = 0;
+  private readonly times: ResolvedTime['values'][number][] = [];
+
+  constructor(
+    private readonly limits: PlanOptions['limits'],
+    private readonly now: Date,
+    private readonly timeZone: string,
+  ) {}
+
+  resolved(): ResolvedTime | undefined {
+    if (this.times.length === 0) return undefined;
+    return { now: zonedIso(new Date(Math.floor(this.now.getTime() / 1000) * 1000), this.timeZone), time_zone: this.timeZone, values: this.times };
+  }
+
+  /** `single` is set for the member of a `not` group, which `path` names without an index. */
+  plan(fields: TableFields, filters: readonly Filter[], path: string, single?: 'not'): PlannedFilter[] {
+    const label = single ? `${path}.${single}` : path;
+    return filters.map((filter, index): PlannedFilter => {
+      const at = single ? label : `${path}[${index}]`;
+      if ('field' in filter) {
+        const column = checkCondition(fields, filter, at);
+        this.conditions += 1;
+        return { kind: 'condition', column, op: filter.op, value: this.resolveTimes(column, filter, at) };
       }
-      const inner = parsed.data as Filter[];
-      (filter as { where?: readonly Filter[] }).where = inner;
-      count += checkFilters(related.target, inner, `${at}.where`, limits);
-      return;
-    }
-    const keys = GROUP_KEYS.filter((key) => (filter as Record<string, unknown>)[key] !== undefined);
-    if (keys.length !== 1) {
-      throw new InvalidArgumentsError(`${at}: a group has exactly one of "or", "and", "not"; a condition has "field", "op", "value".`);
-    }
-    if ('not' in filter && filter.not !== undefined) count += checkFilters(fields, [filter.not], at, limits, 'not');
-    else if ('or' in filter && filter.or !== undefined) count += checkFilters(fields, filter.or, `${at}.or`, limits);
-    else if ('and' in filter && filter.and !== undefined) count += checkFilters(fields, filter.and, `${at}.and`, limits);
-  });
-  return count;
+      if ('has' in filter) {
+        const related = fields.relations.get(filter.has);
+        if (!related) throw new InvalidArgumentsError(`${at}.has: unknown relation "${filter.has}"; allowed: ${[...fields.relations.keys()].join(', ')}.`);
+        const exists = { kind: 'exists' as const, relation: related.relation, target: related.target.table };
+        if (filter.where === undefined) return { ...exists, where: [] };
+        const parsed = related.target.where.safeParse(filter.where);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const entry = issue && issue.path.length > 0 ? issue.path.slice(0, 1) : [];
+          const where = `${at}.where${entry.length ? `[${String(entry[0])}]` : ''}`;
+          const problem = entry.length ? diagnoseFilter(related.target, valueAt(filter.where, entry), where, this.limits) : '';
+          throw new InvalidArgumentsError(problem || `${where}: ${issue?.message ?? 'invalid conditions'}`);
+        }
+        return { ...exists, where: this.plan(related.target, parsed.data as Filter[], `${at}.where`) };
+      }
+      const keys = GROUP_KEYS.filter((key) => (filter as Record<string, unknown>)[key] !== undefined);
+      if (keys.length !== 1) {
+        throw new InvalidArgumentsError(`${at}: a group has exactly one of "or", "and", "not"; a condition has "field", "op", "value".`);
+      }
+      if ('not' in filter && filter.not !== undefined) {
+        const [member] = this.plan(fields, [filter.not], at, 'not');
+        return { kind: 'not', member: member as PlannedFilter };
+      }
+      if ('or' in filter && filter.or !== undefined) return { kind: 'or', members: this.plan(fields, filter.or, `${at}.or`) };
+      return { kind: 'and', members: this.plan(fields, (filter as { and: readonly Filter[] }).and, `${at}.and`) };
+    });
+  }
+
+  /**
+   * The condition's value with every relative time replaced by the absolute value to bind: a date for date columns,
+   * the zone's wall clock for date-times without a zone, UTC for instants.
+   */
+  private resolveTimes(column: ColumnModel, condition: Condition, at: string): unknown {
+    const value = condition.value;
+    if ((column.type !== 'date' && column.type !== 'datetime') || VALUE_SHAPE[condition.op] === 'none') return value;
+    const one = (item: unknown, path: string): unknown => {
+      if (!isRelativeTime(item)) return item;
+      const instant = resolveRelativeTime(item, this.now, this.timeZone);
+      // The same rule as ISO values with a zone (see `temporalProblem`): instant columns bind UTC, others the wall clock.
+      const outside = yearRangeProblem(instant, this.timeZone);
+      if (outside) throw new InvalidArgumentsError(`${path}: ${JSON.stringify(item)} lies outside the years 0001 to 9999 once converted to ${outside}`);
+      const echoed = column.type === 'date' ? zonedDate(instant, this.timeZone) : zonedIso(instant, this.timeZone);
+      this.times.push({ at: path, field: condition.field, input: item, resolved: echoed });
+      if (column.type === 'date') return echoed;
+      return column.withTimeZone ? instant.toISOString() : wallClock(instant, this.timeZone);
+    };
+    return Array.isArray(value) ? value.map((item, index) => one(item, `${at}.value[${index}]`)) : one(value, `${at}.value`);
+  }
 }
 
-function checkCondition(fields: TableFields, condition: Condition, at: string): void {
+function checkCondition(fields: TableFields, condition: Condition, at: string): ColumnModel {
   const column = fields.columnsByField.get(condition.field);
   if (!column) throw new InvalidArgumentsError(`${at}.field: unknown field "${condition.field}".`);
   const shape = VALUE_SHAPE[condition.op];
@@ -147,10 +191,11 @@ function checkCondition(fields: TableFields, condition: Condition, at: string): 
   if (shape === 'pair' && !(Array.isArray(value) && value.length === 2)) fail(`takes [low, high], each ${what}`);
   if (shape === 'text' && typeof value !== 'string') fail('takes a non-empty string');
   if (shape === 'text' && value === '') fail('takes a non-empty string');
+  return column;
 }
 
 /** zod issues as short sentences naming the argument path and what is allowed. */
-function describeIssues(tool: ToolDefinition, args: unknown, error: z.ZodError, limits: ResolvedOptions['limits']): string {
+function describeIssues(tool: BoundTool, args: unknown, error: z.ZodError, limits: ResolvedOptions['limits']): string {
   const problems: string[] = [];
   for (const issue of error.issues) {
     if (problems.length >= MAX_REPORTED_ISSUES) break;
@@ -164,7 +209,7 @@ function describeIssues(tool: ToolDefinition, args: unknown, error: z.ZodError, 
       // The value schemas word their type errors themselves, which would otherwise hide the length limit.
       problems.push(`${path}: a string of at most ${String(issue.maximum)} characters is allowed`);
     } else if (issue.code === 'unrecognized_keys') {
-      const allowed = issue.path.length === 0 ? Object.keys(shapeOf(tool)).join(', ') : '';
+      const allowed = issue.path.length === 0 ? tool.arguments.join(', ') : '';
       const keys = issue.keys.map((key) => JSON.stringify(key.slice(0, 64))).join(', ');
       problems.push(`${path}: unknown ${issue.keys.length > 1 ? 'arguments' : 'argument'} ${keys}${allowed ? `; allowed: ${allowed}` : ''}`);
     } else {
@@ -173,10 +218,6 @@ function describeIssues(tool: ToolDefinition, args: unknown, error: z.ZodError, 
   }
   const unique = [...new Set(problems)];
   return `Invalid arguments for ${tool.name}: ${unique.join('; ')}.`;
-}
-
-function shapeOf(tool: ToolDefinition): Record<string, unknown> {
-  return (tool.definition.inputSchema as { properties?: Record<string, unknown> }).properties ?? {};
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -1,22 +1,23 @@
 import { InvalidArgumentsError } from '../errors.js';
 import type { ColumnModel, NormalizedType } from '../introspect/model.js';
-import type { ExposedRelation } from '../policy/policy.js';
-import { expectedValue } from './filters.js';
+import type { TableFields } from '../catalog/fields.js';
+import { expectedValue } from '../catalog/filters.js';
+import { isReservedName } from '../catalog/naming.js';
 import { isRelativeTime } from '../shared/time.js';
-import { isReservedName } from './naming.js';
-import { BUCKETS, GROUPABLE, HAVING_OPERATORS, METRIC_FUNCTIONS, OUTPUT_NAME, type TableFields, type ToolDefinition } from './catalog.js';
+import type { BoundTool } from './bound.js';
+import { resolveField, type FieldRef } from './refs.js';
+
+/** Types a group key can have; JSON, binary, arrays and unknown types do not compare reliably. */
+export const GROUPABLE: ReadonlySet<ColumnModel['type']> = new Set(['string', 'integer', 'number', 'decimal', 'boolean', 'date', 'datetime', 'time', 'uuid', 'enum']);
+export const BUCKETS = ['hour', 'day', 'week', 'month', 'quarter', 'year'] as const;
+export const METRIC_FUNCTIONS = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max'] as const;
+export const HAVING_OPERATORS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const;
+/** A metric's output name. */
+export const OUTPUT_NAME = /^[a-z_][a-z0-9_]{0,63}$/;
 
 export type Bucket = (typeof BUCKETS)[number];
 export type MetricFunction = (typeof METRIC_FUNCTIONS)[number];
 export type HavingOperator = (typeof HAVING_OPERATORS)[number];
-
-/** A field an aggregate reads: a column of the table, or of a to-one related row. */
-export interface FieldRef {
-  readonly field: string;
-  readonly column: ColumnModel;
-  /** The to-one relation it is read through; `null` for the table's own columns. */
-  readonly relation: ExposedRelation | null;
-}
 
 export interface GroupKey extends FieldRef {
   readonly output: string;
@@ -78,7 +79,7 @@ interface RawArguments {
  * which metric fits which field type, unique output names, having and order_by naming real outputs.
  * Throws {@link InvalidArgumentsError} naming the argument and what is allowed.
  */
-export function planAggregate(tool: ToolDefinition, parsed: Record<string, unknown>): AggregatePlan {
+export function planAggregate(tool: BoundTool, parsed: Record<string, unknown>): AggregatePlan {
   const args = parsed as unknown as RawArguments;
   const fail = (message: string): never => {
     throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${message}.`);
@@ -157,19 +158,11 @@ function plainValueProblem(fields: TableFields, ref: FieldRef, value: unknown): 
   return !result || result.success ? null : (result.error.issues[0]?.message ?? 'not a valid value');
 }
 
-/** A field of the table or of a to-one related row, by the name the model uses. */
-export function resolveField(fields: TableFields, name: string): FieldRef | null {
-  const column = fields.columnsByField.get(name);
-  if (column) return { field: name, column, relation: null };
-  const related = fields.relatedFields.get(name);
-  return related ? { field: name, column: related.column, relation: related.relation } : null;
-}
-
 /**
  * A precise message for a schema failure inside group_by, metrics, having or order_by, from the raw input;
  * an empty string when there is nothing better to say than zod's own message.
  */
-export function explainAggregateIssue(tool: ToolDefinition, args: unknown, path: readonly PropertyKey[]): string {
+export function explainAggregateIssue(tool: BoundTool, args: unknown, path: readonly PropertyKey[]): string {
   const [key, index] = path;
   if (typeof key !== 'string' || typeof index !== 'number') return '';
   const entry = (args as Record<string, unknown[]>)[key]?.[index];

@@ -1,0 +1,51 @@
+import type { ResolvedOptions } from '../policy/options.js';
+import type { ExposedSchema, ExposedTable } from '../policy/policy.js';
+import { describeTable } from './describe.js';
+import { buildTableFields, type TableFields } from './fields.js';
+import { assignNames, type TableNames } from './naming.js';
+
+/** One exposed table as every tool kind sees it: its names, its fields and what a model is told about it. */
+export interface TableEntry {
+  readonly exposed: ExposedTable;
+  readonly names: TableNames;
+  readonly fields: TableFields;
+  /** What the table holds: kind, comment, fields with types, relations. Shared by its tools and `search_tables`. */
+  readonly description: string;
+}
+
+/** Every exposed table, in a deterministic order (schema, then name), findable by the names a model may use. */
+export interface TableCatalog {
+  readonly schema: ExposedSchema;
+  readonly entries: readonly TableEntry[];
+  readonly byTable: ReadonlyMap<ExposedTable['table'], TableEntry>;
+  /** Finds a table by its tool base name (`invoice_line`), its own name (`InvoiceLine`) or `schema.table`. */
+  find(name: string): TableEntry | undefined;
+}
+
+/** Names, fields and descriptions of every exposed table. Validators are built later, on first use. */
+export function buildTableCatalog(schema: ExposedSchema, options: ResolvedOptions): TableCatalog {
+  const names = assignNames(schema);
+  const fields = buildTableFields(schema, names, options);
+  const baseOf = (table: ExposedTable['table']) => fields.get(table)?.names.base ?? table.name;
+  const entries: TableEntry[] = [];
+  for (const exposed of schema.tables) {
+    const tableNames = names.get(exposed);
+    const tableFields = fields.get(exposed.table);
+    if (!tableNames || !tableFields) continue;
+    entries.push({ exposed, names: tableNames, fields: tableFields, description: describeTable(exposed, tableNames, baseOf) });
+  }
+  const byName = new Map<string, TableEntry>();
+  // Base names first: a real name that equals another table's base name never shadows it.
+  for (const entry of entries) byName.set(entry.names.base, entry);
+  for (const entry of entries) {
+    const { schema: owner, name } = entry.exposed.table;
+    if (!byName.has(`${owner}.${name}`)) byName.set(`${owner}.${name}`, entry);
+    if (owner === schema.defaultSchema && !byName.has(name)) byName.set(name, entry);
+  }
+  return {
+    schema,
+    entries,
+    byTable: new Map(entries.map((entry) => [entry.exposed.table, entry])),
+    find: (name) => byName.get(name),
+  };
+}

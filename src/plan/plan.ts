@@ -1,0 +1,83 @@
+import type { ColumnModel } from '../introspect/model.js';
+import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
+import type { Operator } from '../catalog/filters.js';
+import type { AggregatePlan } from './aggregate.js';
+import type { BoundTool } from './bound.js';
+import { resolveField, resultField, type FieldRef } from './refs.js';
+import type { ResolvedTime } from './resolve-time.js';
+
+/** A filter with every name resolved to a column or relation and every relative time to an absolute value. */
+export type PlannedFilter =
+  | { readonly kind: 'condition'; readonly column: ColumnModel; readonly op: Operator; readonly value: unknown }
+  | { readonly kind: 'or' | 'and'; readonly members: readonly PlannedFilter[] }
+  | { readonly kind: 'not'; readonly member: PlannedFilter }
+  | { readonly kind: 'exists'; readonly relation: ExposedRelation; readonly target: ExposedTable; readonly where: readonly PlannedFilter[] };
+
+export interface OrderTerm {
+  readonly ref: FieldRef;
+  readonly direction: 'asc' | 'desc';
+}
+
+/** What the executor runs: one table, resolved names, bound-ready values. Never a tool. */
+export type ReadPlan =
+  | {
+      readonly kind: 'query';
+      readonly table: ExposedTable;
+      readonly select: readonly FieldRef[];
+      readonly where: readonly PlannedFilter[];
+      readonly orderBy: readonly OrderTerm[];
+      readonly limit: number;
+      readonly offset: number;
+    }
+  | { readonly kind: 'lookup'; readonly table: ExposedTable; readonly select: readonly FieldRef[]; readonly key: readonly (readonly [ColumnModel, unknown])[] }
+  | { readonly kind: 'count'; readonly table: ExposedTable; readonly where: readonly PlannedFilter[] }
+  | ({ readonly kind: 'aggregate'; readonly table: ExposedTable; readonly where: readonly PlannedFilter[] } & AggregatePlan);
+
+/** A plan and what its relative times resolved to (echoed in the result). */
+export interface PlannedCall {
+  readonly plan: ReadPlan;
+  readonly times: ResolvedTime | undefined;
+}
+
+/** `query`: fields, filters, order (the primary key breaks ties, so offsets page through a stable order), page. */
+export function planQuery(tool: BoundTool, parsed: Record<string, unknown>, where: readonly PlannedFilter[]): ReadPlan {
+  const fields = tool.fields;
+  const columns = parsed.columns as readonly string[] | undefined;
+  const names = columns ? [...new Set(columns)] : fields.resultFields.map(([field]) => field);
+  const orderBy: OrderTerm[] = [];
+  const ordered = new Set<string>();
+  for (const { field, direction } of (parsed.order_by as readonly { field: string; direction?: 'asc' | 'desc' }[] | undefined) ?? []) {
+    const ref = resolveField(fields, field);
+    if (!ref || ordered.has(field)) continue;
+    ordered.add(field);
+    orderBy.push({ ref, direction: direction ?? 'asc' });
+  }
+  for (const column of fields.table.primaryKey ?? []) {
+    const field = fields.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
+    if (!ordered.has(field)) orderBy.push({ ref: { field, column, relation: null, target: null }, direction: 'asc' });
+  }
+  return {
+    kind: 'query',
+    table: fields.table,
+    select: names.map((name) => resultField(fields, name)),
+    where,
+    orderBy,
+    limit: parsed.limit as number,
+    offset: parsed.offset as number,
+  };
+}
+
+/** `lookup`: one row by a key. */
+export function planLookup(tool: BoundTool, parsed: Record<string, unknown>): ReadPlan {
+  return {
+    kind: 'lookup',
+    table: tool.fields.table,
+    select: tool.fields.resultFields.map(([field]) => resultField(tool.fields, field)),
+    key: tool.key.map(([field, column]) => [column, parsed[field]] as const),
+  };
+}
+
+/** `count`: rows matching the filters. */
+export function planCount(tool: BoundTool, where: readonly PlannedFilter[]): ReadPlan {
+  return { kind: 'count', table: tool.fields.table, where };
+}

@@ -1,0 +1,212 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { ResolvedOptions } from '../policy/options.js';
+import type { TableEntry } from '../catalog/catalog.js';
+import { label } from '../catalog/describe.js';
+import { OPERATORS } from '../catalog/filters.js';
+import type { ToolOutcome } from '../execute/execute.js';
+import { BUCKETS, METRIC_FUNCTIONS, planAggregate } from '../plan/aggregate.js';
+import type { ParsedCall } from '../plan/arguments.js';
+import type { BoundTool, ReadKind } from '../plan/bound.js';
+import { planCount, planLookup, planQuery, type ReadPlan } from '../plan/plan.js';
+import { aggregateInput, countInput, lookupInput, queryInput } from './inputs.js';
+import { toToolResult } from './render.js';
+
+type JsonSchema = Record<string, unknown>;
+type InputSchema = Tool['inputSchema'];
+
+/** Read-only tools: the hints every client understands. */
+export const READ_ANNOTATIONS = { readOnlyHint: true, openWorldHint: false } as const;
+
+/** The kind-specific part of one listed tool: its description and argument schema. */
+export interface Listing {
+  readonly description: string;
+  readonly inputSchema: InputSchema;
+}
+
+/** What the listing of a kind may refer to. */
+export interface ListingContext {
+  readonly options: ResolvedOptions;
+}
+
+/**
+ * One tool kind: its names, its listing (typed per table, and generic with a `table` argument), its argument
+ * validator, its plan and its rendering. Every stage asks the spec, never a `switch` on the kind.
+ */
+export interface ToolKindSpec {
+  readonly kind: ReadKind;
+  /** The generic tool's name, or `null` when the kind has no generic form (lookups are `query` with a key filter). */
+  readonly generic: 'query' | 'count' | 'aggregate' | null;
+  readonly annotations: Tool['annotations'];
+  /** Whether the kind applies to a table (aggregates can be turned off per table). */
+  applies(entry: TableEntry): boolean;
+  /** Names of the typed tools of a table (lookups: one per key). */
+  typedNames(entry: TableEntry): readonly string[];
+  /** Listing of a typed tool on one table; `index` picks the key of a lookup. */
+  typed(entry: TableEntry, context: ListingContext, index: number): Listing;
+  /** Listing of the generic tool (its `table` argument comes first). */
+  genericListing(context: ListingContext): Listing | null;
+  /** The validator of the kind's arguments on one table (without `table`). */
+  input(entry: TableEntry, options: ResolvedOptions, index: number): z.ZodType;
+  /** Argument names, for messages. */
+  readonly arguments: (entry: TableEntry, index: number) => readonly string[];
+  plan(tool: BoundTool, call: ParsedCall): ReadPlan;
+  render(outcome: ToolOutcome, call: ParsedCall): CallToolResult;
+}
+
+const OPS = OPERATORS.join(' ');
+
+/** The filter grammar, in full in every query tool and in the server instructions. */
+export function whereGrammar(relations: boolean): string {
+  return (
+    `Conditions [{field, op, value}], ANDed. op: ${OPS}. Nest {or:[…]} {and:[…]} {not:{…}}` +
+    (relations ? '; related rows {has: relation, where:[…]}' : '') +
+    '. Dates: ISO, "now", {"ago":{"days":7}}, {"start_of":"month"}.'
+  );
+}
+
+/** The aggregate grammar, in every aggregate tool's description. */
+const AGGREGATE_GRAMMAR =
+  `group_by: fields or {field, bucket: ${BUCKETS.join('|')}}; metrics: [{fn: ${METRIC_FUNCTIONS.join('|')}, field, as}] (default count); ` +
+  'having: [{metric, op, value}] on metric outputs; order_by: [{by: output, direction}].';
+
+const ARRAY: JsonSchema = { type: 'array' };
+const OBJECTS: JsonSchema = { type: 'array', items: { type: 'object' } };
+const whereArray = (description: string): JsonSchema => ({ ...OBJECTS, description });
+const limitProperty = (options: ResolvedOptions): JsonSchema => ({ type: 'integer', maximum: options.maxRows, default: options.defaultLimit });
+const OFFSET: JsonSchema = { type: 'integer' };
+const TABLE: JsonSchema = { type: 'string', description: 'From search_tables' };
+
+function objectSchema(properties: Record<string, JsonSchema>, required: readonly string[] = []): InputSchema {
+  return { type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}), additionalProperties: false };
+}
+
+function queryProperties(where: string, options: ResolvedOptions): Record<string, JsonSchema> {
+  return {
+    where: whereArray(where),
+    columns: { type: 'array', items: { type: 'string' }, description: 'Default all; relation.field reads a related row' },
+    order_by: { ...OBJECTS, description: '[{field, direction: asc|desc}]' },
+    limit: limitProperty(options),
+    offset: OFFSET,
+  };
+}
+
+function aggregateProperties(where: string | null, options: ResolvedOptions): Record<string, JsonSchema> {
+  return {
+    where: where === null ? OBJECTS : whereArray(where),
+    group_by: ARRAY,
+    metrics: OBJECTS,
+    having: OBJECTS,
+    order_by: OBJECTS,
+    limit: limitProperty(options),
+    offset: OFFSET,
+  };
+}
+
+const query: ToolKindSpec = {
+  kind: 'query',
+  generic: 'query',
+  annotations: READ_ANNOTATIONS,
+  applies: () => true,
+  typedNames: (entry) => [entry.names.query],
+  typed: (entry, { options }) => ({
+    description: `Rows of ${entry.description}`,
+    inputSchema: objectSchema(queryProperties(whereGrammar(entry.exposed.relations.length > 0), options)),
+  }),
+  genericListing: ({ options }) => ({
+    description: 'Rows of any table; its fields and relations as search_tables shows them.',
+    inputSchema: objectSchema({ table: TABLE, ...queryProperties(whereGrammar(true), options) }, ['table']),
+  }),
+  input: (entry, options) => queryInput(entry.fields, options),
+  arguments: () => ['where', 'columns', 'order_by', 'limit', 'offset'],
+  plan: (tool, call) => planQuery(tool, call.args, call.where),
+  render: (outcome, call) => toToolResult(outcome, call.times),
+};
+
+const lookup: ToolKindSpec = {
+  kind: 'lookup',
+  generic: null,
+  annotations: READ_ANNOTATIONS,
+  applies: (entry) => entry.names.lookups.length > 0,
+  typedNames: (entry) => entry.names.lookups.map(({ tool }) => tool),
+  typed: (entry, _context, index) => {
+    const key = keyFields(entry, index);
+    const primary = index === 0 && entry.exposed.primaryKey !== null;
+    const properties: Record<string, JsonSchema> = {};
+    for (const [field, column] of key) properties[field] = keyProperty(column.type);
+    return {
+      description: `One row of ${label(entry.exposed)} by its ${primary ? 'primary' : 'unique'} key ${key.map(([field]) => field).join(', ')}; row is null when none matches.`,
+      inputSchema: objectSchema(properties, key.map(([field]) => field)),
+    };
+  },
+  genericListing: () => null,
+  input: (entry, _options, index) => lookupInput(entry.fields, keyFields(entry, index)),
+  arguments: (entry, index) => keyFields(entry, index).map(([field]) => field),
+  plan: (tool, call) => planLookup(tool, call.args),
+  render: (outcome) => toToolResult(outcome),
+};
+
+const count: ToolKindSpec = {
+  kind: 'count',
+  generic: 'count',
+  annotations: READ_ANNOTATIONS,
+  applies: () => true,
+  typedNames: (entry) => [entry.names.count],
+  typed: (entry) => ({
+    description: `Count rows of ${label(entry.exposed)}.`,
+    inputSchema: objectSchema({ where: whereArray(`As in ${entry.names.query}`) }),
+  }),
+  genericListing: () => ({
+    description: 'Count rows of any table matching where.',
+    inputSchema: objectSchema({ table: TABLE, where: whereArray('As in query') }, ['table']),
+  }),
+  input: (entry) => countInput(entry.fields),
+  arguments: () => ['where'],
+  plan: (tool, call) => planCount(tool, call.where),
+  render: (outcome, call) => toToolResult(outcome, call.times),
+};
+
+const aggregate: ToolKindSpec = {
+  kind: 'aggregate',
+  generic: 'aggregate',
+  annotations: READ_ANNOTATIONS,
+  applies: (entry) => entry.exposed.aggregates,
+  typedNames: (entry) => [entry.names.aggregate],
+  typed: (entry, { options }) => ({
+    description: `Group and summarize rows of ${label(entry.exposed)}; where as in ${entry.names.query}. ${AGGREGATE_GRAMMAR}`,
+    inputSchema: objectSchema(aggregateProperties(null, options)),
+  }),
+  genericListing: ({ options }) => ({
+    description: `Group and summarize rows of any table (one call answers "how many/how much per X"); where as in query. ${AGGREGATE_GRAMMAR}`,
+    inputSchema: objectSchema({ table: TABLE, ...aggregateProperties(null, options) }, ['table']),
+  }),
+  input: (entry, options) => aggregateInput(entry.fields, options),
+  arguments: () => ['where', 'group_by', 'metrics', 'having', 'order_by', 'limit', 'offset'],
+  plan: (tool, call) => ({ kind: 'aggregate', table: tool.fields.table, where: call.where, ...planAggregate(tool, call.args) }),
+  render: (outcome, call) => toToolResult(outcome, call.times),
+};
+
+/** Every read kind, in listing order. */
+export const READ_KINDS: readonly ToolKindSpec[] = [query, lookup, count, aggregate];
+
+export const KIND_SPECS: Readonly<Record<ReadKind, ToolKindSpec>> = { query, lookup, count, aggregate };
+
+/** The key fields of a table's `index`-th key (primary first, then unique keys). */
+export function keyFields(entry: TableEntry, index: number): readonly (readonly [string, TableEntry['exposed']['columns'][number]])[] {
+  const columns = entry.names.lookups[index]?.columns ?? [];
+  return columns.map((column) => [entry.names.fields.get(column.name) ?? column.name, column] as const);
+}
+
+function keyProperty(type: string): JsonSchema {
+  switch (type) {
+    case 'integer':
+      return { type: 'integer' };
+    case 'number':
+    case 'decimal':
+      return { type: 'number' };
+    case 'boolean':
+      return { type: 'boolean' };
+    default:
+      return { type: 'string' };
+  }
+}

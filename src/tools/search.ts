@@ -1,0 +1,115 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import picomatch from 'picomatch';
+import { z } from 'zod';
+import { InvalidArgumentsError } from '../errors.js';
+import type { ResolvedOptions } from '../policy/options.js';
+import type { TableEntry } from '../catalog/catalog.js';
+import { clip, label } from '../catalog/describe.js';
+import { READ_ANNOTATIONS } from './kinds.js';
+
+export const SEARCH_TOOL = 'search_tables';
+const MAX_NAMES = 200;
+const MAX_DETAILED = 50;
+
+/** The `search_tables` listing. */
+export function searchListing(options: ResolvedOptions): Tool {
+  void options;
+  return {
+    name: SEARCH_TOOL,
+    description:
+      'Find the tables and views you can query: pattern matches names, comments and field names (words, or a glob such as "order*"). ' +
+      'detail=columns gives fields with types, keys, relations, enum values and a row estimate. Then call query, count or aggregate with table.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        pattern: { type: 'string' },
+        detail: { enum: ['names', 'columns'], default: 'names' },
+        limit: { type: 'integer', minimum: 1, maximum: MAX_NAMES },
+        offset: { type: 'integer', minimum: 0 },
+      },
+      additionalProperties: false,
+    },
+    annotations: READ_ANNOTATIONS,
+  };
+}
+
+const input = z.strictObject({
+  pattern: z.string().max(200).optional(),
+  detail: z.enum(['names', 'columns']).default('names'),
+  limit: z.number().int().min(1).max(MAX_NAMES).optional(),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+});
+
+/** A table as `search_tables` shows it, with the typed tools the caller has for it. */
+export interface SearchableTable {
+  readonly entry: TableEntry;
+  readonly tools: readonly string[];
+}
+
+/**
+ * Runs `search_tables` over the tables a caller may use. Matches every word of `pattern` (case-insensitive) in the
+ * table's names, description and field names, or a glob against its names; name matches come first.
+ */
+export function searchTables(tables: readonly SearchableTable[], args: unknown): CallToolResult {
+  const parsed = input.safeParse(args ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.length ? issue.path.join('.') : 'arguments';
+    const allowed = issue?.code === 'unrecognized_keys' ? '; allowed: pattern, detail, limit, offset' : '';
+    throw new InvalidArgumentsError(`Invalid arguments for ${SEARCH_TOOL}: ${path}: ${issue?.message ?? 'invalid'}${allowed}.`);
+  }
+  const { pattern, detail, offset } = parsed.data;
+  const limit = Math.min(parsed.data.limit ?? (detail === 'names' ? MAX_NAMES : 10), detail === 'names' ? MAX_NAMES : MAX_DETAILED);
+  const matched = match(tables, pattern?.trim() ?? '');
+  const page = matched.slice(offset, offset + limit);
+  const more = offset + page.length < matched.length;
+  const summary = `${matched.length} ${matched.length === 1 ? 'table' : 'tables'}${page.length < matched.length ? `, showing ${offset + 1}–${offset + page.length}` : ''}${more ? `; next offset ${offset + page.length}` : ''}`;
+  const lines = page.map(({ entry, tools }) => (detail === 'names' ? nameLine(entry) : detailBlock(entry, tools)));
+  const structured = page.map(({ entry, tools }) => ({
+    table: entry.names.base,
+    kind: entry.exposed.table.kind,
+    ...(entry.exposed.table.rowEstimate != null ? { rows: entry.exposed.table.rowEstimate } : {}),
+    ...(detail === 'columns' ? { description: entry.description, tools } : entry.exposed.table.comment ? { comment: clip(entry.exposed.table.comment) } : {}),
+  }));
+  return {
+    content: [{ type: 'text', text: [summary, ...lines].join(detail === 'names' ? '\n' : '\n\n') }],
+    structuredContent: { total: matched.length, tables: structured, ...(more ? { next_offset: offset + page.length } : {}) },
+  };
+}
+
+function rowsNote(entry: TableEntry): string {
+  const rows = entry.exposed.table.rowEstimate;
+  return rows != null ? `, ~${rows} rows` : '';
+}
+
+function nameLine(entry: TableEntry): string {
+  const comment = entry.exposed.table.comment ? `: ${clip(entry.exposed.table.comment, 120)}` : '';
+  return `${entry.names.base} (${label(entry.exposed).replace(/ ".*"$/, '')}${rowsNote(entry)})${comment}`;
+}
+
+function detailBlock(entry: TableEntry, tools: readonly string[]): string {
+  const keys = entry.exposed.uniqueKeys.map((key) => key.map((column) => entry.names.fields.get(column.name) ?? column.name).join('+'));
+  return [
+    `${entry.names.base}${rowsNote(entry)}: ${entry.description}`,
+    ...(keys.length > 0 ? [`Unique: ${keys.join('; ')}.`] : []),
+    ...(tools.length > 0 ? [`Tools: ${tools.join(', ')}.`] : []),
+  ].join(' ');
+}
+
+function match(tables: readonly SearchableTable[], pattern: string): SearchableTable[] {
+  if (pattern === '') return [...tables];
+  if (/[*?[\]{}]/.test(pattern)) {
+    const glob = picomatch(pattern.toLowerCase(), { dot: true });
+    return tables.filter(({ entry }) => glob(entry.names.base) || glob(entry.exposed.table.name.toLowerCase()));
+  }
+  const words = pattern.toLowerCase().split(/\s+/).filter(Boolean);
+  const byName: SearchableTable[] = [];
+  const byContent: SearchableTable[] = [];
+  for (const table of tables) {
+    const names = `${table.entry.names.base} ${table.entry.exposed.table.name}`.toLowerCase();
+    const content = `${names} ${table.entry.description}`.toLowerCase();
+    if (words.every((word) => names.includes(word))) byName.push(table);
+    else if (words.every((word) => content.includes(word))) byContent.push(table);
+  }
+  return [...byName, ...byContent];
+}
