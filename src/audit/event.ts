@@ -1,3 +1,6 @@
+/** How argument values of visible fields appear in audit events; other values are always redacted. */
+export type AuditValues = 'clear' | 'hash' | 'redact';
+
 /** How a tool call ended. */
 export type AuditOutcome = 'ok' | 'denied' | 'invalid' | 'error' | 'timeout';
 

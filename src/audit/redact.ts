@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { AuditValues } from './event.js';
 import { REDACTED, clip, redactApiKeys } from './sanitize.js';
+
+// AuditValues lives in event.ts, which the policy options can import without reaching the catalog.
+export type { AuditValues };
 
 /**
  * The names a call on one table may use, as redaction needs them: the table's own fields, fields of to-one related
@@ -19,9 +23,6 @@ export interface RedactionSubject {
   /** The `table` argument of a generic tool, when it names a table the caller may use (kept in clear). */
   readonly table?: string;
 }
-
-/** How argument values of visible fields appear in audit events; other values are always redacted. */
-export type AuditValues = 'clear' | 'hash' | 'redact';
 
 export { REDACTED };
 const MAX_CLEAR_STRING = 256;

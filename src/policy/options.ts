@@ -2,8 +2,7 @@ import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
 import type { AuditOptions } from '../audit/auditor.js';
-import type { AuditValues } from '../audit/redact.js';
-import type { AuditSink } from '../audit/event.js';
+import type { AuditSink, AuditValues } from '../audit/event.js';
 import { isValidTimeZone } from '../shared/time.js';
 import type { CallerIdentity, CallerPolicy, RequestContext, ScopeValue } from './caller.js';
 
