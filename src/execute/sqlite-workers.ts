@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { Knex } from 'knex';
 import { ConfigurationError, QueryError } from '../errors.js';
-import type { ReadOnlyRunner, ReadOnlySession } from './read-only.js';
+import type { ReadOnlyRunner, ReadOnlySession } from './runner.js';
 import { workerSource } from './sqlite-worker-source.js';
 
 /** Worker processes a conexor on better-sqlite3 uses by default: the pool guard's default `maxConcurrent` too. */
