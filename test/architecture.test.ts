@@ -1,7 +1,7 @@
 /**
  * The shape of the code base, checked from the sources alone (no database): no import cycles, one module that
- * touches MCP SDK internals, and layers that follow the pipeline (introspect → policy → tools → execute → server,
- * mounted by the adapters). Each failure names the file, the import and the rule it breaks.
+ * touches MCP SDK internals, and layers that follow the pipeline (introspect → policy → catalog → plan → execute,
+ * composed per tool kind in tools, served by server, mounted by the adapters). Each failure names the file, the import and the rule it breaks.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -315,37 +315,49 @@ interface LayerRule {
   readonly why: string;
 }
 
-/** Along the pipeline: introspect → policy → tools → execute → server, mounted by the adapters. */
+const BELOW_CATALOG = ['catalog', 'plan', 'execute', 'tools', 'server', 'adapters', ...TOP];
+
+/** Along the pipeline: introspect → policy → catalog → plan → execute; tools composes them per kind; server; adapters. */
 const LAYER_RULES: readonly LayerRule[] = [
   {
     layer: 'shared',
-    never: ['introspect', 'policy', 'tools', 'execute', 'server', 'audit', 'auth', 'limits', 'adapters', 'demo', ...TOP],
+    never: ['introspect', 'policy', 'catalog', 'plan', 'tools', 'execute', 'server', 'audit', 'auth', 'limits', 'adapters', 'demo', ...TOP],
     why: 'src/shared holds leaf utilities every layer may use; they depend on nothing of conexor but errors.ts',
   },
   {
     layer: 'introspect',
-    never: ['policy', 'tools', 'execute', 'server', 'audit', 'adapters', 'auth', 'limits', ...TOP],
+    never: ['policy', 'audit', 'auth', 'limits', ...BELOW_CATALOG],
     why: 'introspection is the first stage: it reads the catalog and knows nothing of what is built on the model',
   },
   {
     layer: 'policy',
-    never: ['tools', 'execute', 'server', 'adapters', ...TOP],
+    never: BELOW_CATALOG,
     why: 'the policy decides what is exposed before any tool is built from it',
+  },
+  {
+    layer: 'catalog',
+    never: ['plan', 'execute', 'tools', 'server', 'audit', 'adapters', ...TOP],
+    why: 'the catalog names and describes what policy exposes; planning and running calls come after it',
+  },
+  {
+    layer: 'plan',
+    never: ['execute', 'tools', 'server', 'audit', 'adapters', ...TOP],
+    why: 'a plan is made from validated arguments before anything runs; the executor consumes plans, not the reverse',
+  },
+  {
+    layer: 'execute',
+    never: ['tools', 'server', 'adapters', ...TOP],
+    typesOnly: ['catalog'],
+    why: 'the executor runs a plan — never a tool or a catalog entry; serving calls over MCP is above it',
   },
   {
     layer: 'tools',
     never: ['server', 'adapters', ...TOP],
-    typesOnly: ['execute'],
-    why: 'tool definitions are built before anything runs; they may name the shape of execution results, not run anything',
-  },
-  {
-    layer: 'execute',
-    never: ['server', 'adapters', ...TOP],
-    why: 'the executor runs tool calls; serving them over MCP is the layer above',
+    why: 'tool kinds compose catalog, plan, execute and rendering; the server calls them',
   },
   {
     layer: 'audit',
-    never: ['policy', 'execute', 'server', 'adapters', ...TOP],
+    never: ['policy', 'catalog', 'plan', 'execute', 'tools', 'server', 'adapters', ...TOP],
     why: 'the policy options configure the audit (policy → audit), and the server records calls (server → audit); never the reverse',
   },
   {
@@ -355,7 +367,7 @@ const LAYER_RULES: readonly LayerRule[] = [
   },
   {
     layer: 'adapters',
-    never: ['introspect', 'policy', 'tools', 'execute', 'server', 'audit', 'index.ts', 'cli'],
+    never: ['introspect', 'policy', 'catalog', 'plan', 'tools', 'execute', 'server', 'audit', 'index.ts', 'cli'],
     why: 'mounts reach conexor through the Conexor interface (src/conexor.ts), not its internals',
   },
 ];
@@ -370,15 +382,7 @@ interface LayerException {
  * Imports that break a layer rule today, each with the reason it is tolerated. Every exception must still be needed:
  * once the import is gone, the test asks for the exception to be deleted too.
  */
-const LAYER_EXCEPTIONS: readonly LayerException[] = [
-  {
-    // TEMPORARY, until the src/tools refactor: render.ts recognizes a cut value with `instanceof CutValue`, a class of
-    // the executor's value conversions. CutValue (or a type guard for it) belongs in a module both layers may use.
-    from: 'src/tools/render.ts',
-    to: 'src/execute/values.ts',
-    why: 'render.ts needs the CutValue class at run time',
-  },
-];
+const LAYER_EXCEPTIONS: readonly LayerException[] = [];
 
 function layerViolation(entry: Import): string | undefined {
   if (entry.target === undefined) return undefined;
