@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from '../policy/options.js';
 import type { ExposedSchema, ExposedTable } from '../policy/policy.js';
-import { describeTable } from './describe.js';
+import { describeTable, describeTableFully } from './describe.js';
 import { buildTableFields, type TableFields } from './fields.js';
 import { assignNames, type TableNames } from './naming.js';
 
@@ -9,8 +9,10 @@ export interface TableEntry {
   readonly exposed: ExposedTable;
   readonly names: TableNames;
   readonly fields: TableFields;
-  /** What the table holds: kind, comment, fields with types, relations. Shared by its tools and `search_tables`. */
+  /** What the table holds: kind, comment, fields with types, relations; bounded for tool descriptions. */
   readonly description: string;
+  /** The same, never cut: what `search_tables` shows. */
+  readonly details: string;
 }
 
 /** Every exposed table, in a deterministic order (schema, then name), findable by the names a model may use. */
@@ -32,7 +34,13 @@ export function buildTableCatalog(schema: ExposedSchema, options: ResolvedOption
     const tableNames = names.get(exposed);
     const tableFields = fields.get(exposed.table);
     if (!tableNames || !tableFields) continue;
-    entries.push({ exposed, names: tableNames, fields: tableFields, description: describeTable(exposed, tableNames, baseOf) });
+    entries.push({
+      exposed,
+      names: tableNames,
+      fields: tableFields,
+      description: describeTable(exposed, tableNames, baseOf),
+      details: describeTableFully(exposed, tableNames, baseOf),
+    });
   }
   const byName = new Map<string, TableEntry>();
   // Base names first: a real name that equals another table's base name never shadows it.

@@ -73,11 +73,41 @@ export function relationList(exposed: ExposedTable, names: TableNames, baseOf: (
     .join('; ');
 }
 
-/** Everything a model needs to use one table: what it holds, its fields with types, its relations. */
+/** Longest table description; Claude Code cuts every tool description at 2 KB, and tools add a few words to it. */
+export const MAX_TABLE_DESCRIPTION = 1_800;
+
+/**
+ * Everything a model needs to use one table: what it holds, its fields with types, its relations. Within
+ * {@link MAX_TABLE_DESCRIPTION} bytes: a wide table loses its column comments first, then its last fields and
+ * relations are left to `search_tables` (the description says how many).
+ */
 export function describeTable(exposed: ExposedTable, names: TableNames, baseOf: (table: ExposedTable['table']) => string): string {
-  const parts = [`${label(exposed)}.`];
-  if (exposed.table.comment) parts.push(`${clip(exposed.table.comment)}.`);
-  parts.push(`Fields: ${fieldList(exposed, names)}.`);
-  if (exposed.relations.length > 0) parts.push(`Relations: ${relationList(exposed, names, baseOf)}.`);
-  return parts.join(' ');
+  const full = describeTableFully(exposed, names, baseOf);
+  if (Buffer.byteLength(full) <= MAX_TABLE_DESCRIPTION) return full;
+  const head = [`${label(exposed)}.`, ...(exposed.table.comment ? [`${clip(exposed.table.comment)}.`] : [])].join(' ');
+  const relations = exposed.relations.length > 0 ? ` Relations: ${relationList(exposed, names, baseOf)}.` : '';
+  const plain: ExposedTable = { ...exposed, columns: exposed.columns.map((column) => ({ ...column, comment: null })) };
+  const withoutComments = `${head} Fields: ${fieldList(plain, names)}.${relations}`;
+  if (Buffer.byteLength(withoutComments) <= MAX_TABLE_DESCRIPTION) return withoutComments;
+  // Fields one by one until the room is used; relations come last and go first.
+  const fields = fieldList(plain, names).split(', ');
+  const room = MAX_TABLE_DESCRIPTION - Buffer.byteLength(head) - 80;
+  const kept: string[] = [];
+  let used = 0;
+  for (const field of fields) {
+    const size = Buffer.byteLength(field) + 2;
+    if (used + size > room) break;
+    kept.push(field);
+    used += size;
+  }
+  const rest = fields.length - kept.length;
+  const relationNote = exposed.relations.length > 0 ? ` and ${exposed.relations.length} relations` : '';
+  return `${head} Fields: ${kept.join(', ')}; ${rest} more fields${relationNote}: search_tables with detail=columns lists them.`;
+}
+
+/** The whole description, however long: what `search_tables` shows with detail=columns. */
+export function describeTableFully(exposed: ExposedTable, names: TableNames, baseOf: (table: ExposedTable['table']) => string): string {
+  const head = [`${label(exposed)}.`, ...(exposed.table.comment ? [`${clip(exposed.table.comment)}.`] : [])].join(' ');
+  const relations = exposed.relations.length > 0 ? ` Relations: ${relationList(exposed, names, baseOf)}.` : '';
+  return `${head} Fields: ${fieldList(exposed, names)}.${relations}`;
 }

@@ -69,7 +69,7 @@ export function searchTables(tables: readonly SearchableTable[], args: unknown):
     table: entry.names.base,
     kind: entry.exposed.table.kind,
     ...(entry.exposed.table.rowEstimate != null ? { rows: entry.exposed.table.rowEstimate } : {}),
-    ...(detail === 'columns' ? { description: entry.description, tools } : entry.exposed.table.comment ? { comment: clip(entry.exposed.table.comment) } : {}),
+    ...(detail === 'columns' ? { description: entry.details, tools } : entry.exposed.table.comment ? { comment: clip(entry.exposed.table.comment) } : {}),
   }));
   return {
     content: [{ type: 'text', text: [summary, ...lines].join(detail === 'names' ? '\n' : '\n\n') }],
@@ -90,7 +90,7 @@ function nameLine(entry: TableEntry): string {
 function detailBlock(entry: TableEntry, tools: readonly string[]): string {
   const keys = entry.exposed.uniqueKeys.map((key) => key.map((column) => entry.names.fields.get(column.name) ?? column.name).join('+'));
   return [
-    `${entry.names.base}${rowsNote(entry)}: ${entry.description}`,
+    `${entry.names.base}${rowsNote(entry)}: ${entry.details}`,
     ...(keys.length > 0 ? [`Unique: ${keys.join('; ')}.`] : []),
     ...(tools.length > 0 ? [`Tools: ${tools.join(', ')}.`] : []),
   ].join(' ');
@@ -107,7 +107,7 @@ function match(tables: readonly SearchableTable[], pattern: string): SearchableT
   const byContent: SearchableTable[] = [];
   for (const table of tables) {
     const names = `${table.entry.names.base} ${table.entry.exposed.table.name}`.toLowerCase();
-    const content = `${names} ${table.entry.description}`.toLowerCase();
+    const content = `${names} ${table.entry.details}`.toLowerCase();
     if (words.every((word) => names.includes(word))) byName.push(table);
     else if (words.every((word) => content.includes(word))) byContent.push(table);
   }
