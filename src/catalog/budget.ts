@@ -8,7 +8,7 @@ import type { TableEntry } from './catalog.js';
  */
 export function estimateTokens(text: string): number {
   let tokens = 0;
-  for (const match of text.matchAll(/[A-Za-z]+|[^\x00-\x7F]|[^A-Za-z\s\x80-\uFFFF]+/gu)) {
+  for (const match of text.matchAll(/[A-Za-z]+|[\u0080-\u{10FFFF}]|[^A-Za-z\s\u0080-\u{10FFFF}]+/gu)) {
     const piece = match[0];
     const first = piece.charCodeAt(0);
     // Other scripts and symbols: a token each (CJK often is one per character).

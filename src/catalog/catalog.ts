@@ -28,7 +28,7 @@ export interface TableCatalog {
 export function buildTableCatalog(schema: ExposedSchema, options: ResolvedOptions): TableCatalog {
   const names = assignNames(schema);
   const fields = buildTableFields(schema, names, options);
-  const baseOf = (table: ExposedTable['table']) => fields.get(table)?.names.base ?? table.name;
+  const others = (table: ExposedTable['table']) => fields.get(table)?.names;
   const entries: TableEntry[] = [];
   for (const exposed of schema.tables) {
     const tableNames = names.get(exposed);
@@ -38,8 +38,8 @@ export function buildTableCatalog(schema: ExposedSchema, options: ResolvedOption
       exposed,
       names: tableNames,
       fields: tableFields,
-      description: describeTable(exposed, tableNames, baseOf),
-      details: describeTableFully(exposed, tableNames, baseOf),
+      description: describeTable(exposed, tableNames, others),
+      details: describeTableFully(exposed, tableNames, others),
     });
   }
   const byName = new Map<string, TableEntry>();

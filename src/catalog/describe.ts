@@ -3,6 +3,9 @@ import type { ExposedTable } from '../policy/policy.js';
 import type { TableNames } from './naming.js';
 
 const MAX_COMMENT = 200;
+
+/** The names of another table, for relations and links that point at it. */
+export type OtherNames = (table: ExposedTable['table']) => TableNames | undefined;
 const MAX_ENUM_SHOWN = 12;
 
 /** Short names of normalized types, as descriptions state them once per field. */
@@ -63,14 +66,32 @@ export function fieldList(exposed: ExposedTable, names: TableNames): string {
 }
 
 /** `customer (CustomerId → customer); invoice_line (invoice_line rows)`: the names `has` and `relation.field` use. */
-export function relationList(exposed: ExposedTable, names: TableNames, baseOf: (table: ExposedTable['table']) => string): string {
+export function relationList(exposed: ExposedTable, names: TableNames, others: OtherNames): string {
   return exposed.relations
     .map((relation) => {
-      const target = baseOf(relation.target);
+      const target = others(relation.target)?.base ?? relation.target.name;
       const local = relation.pairs.map(([column]) => names.fields.get(column.name) ?? column.name).join(', ');
       return relation.kind === 'one' ? `${relation.name} (${local} → ${target})` : `${relation.name} (${target} rows)`;
     })
     .join('; ');
+}
+
+/** `user_id → users.id`: foreign keys, described when relations are off (`relations: false`). */
+function linkList(exposed: ExposedTable, names: TableNames, others: OtherNames): string {
+  return exposed.foreignKeys
+    .map((key) => {
+      const target = others(key.target);
+      const local = key.columns.map((column) => names.fields.get(column.name) ?? column.name).join(', ');
+      const remote = key.targetColumns.map((column) => target?.fields.get(column.name) ?? column.name).join(', ');
+      return `${local} → ${target?.base ?? key.target.name}.${remote}`;
+    })
+    .join('; ');
+}
+
+/** ` Relations: …` (the names `has` and `relation.field` use), or ` Links: …` (foreign keys) when relations are off. */
+function connections(exposed: ExposedTable, names: TableNames, others: OtherNames): string {
+  if (exposed.relations.length > 0) return ` Relations: ${relationList(exposed, names, others)}.`;
+  return exposed.foreignKeys.length > 0 ? ` Links: ${linkList(exposed, names, others)}.` : '';
 }
 
 /** Longest table description; Claude Code cuts every tool description at 2 KB, and tools add a few words to it. */
@@ -81,11 +102,11 @@ export const MAX_TABLE_DESCRIPTION = 1_800;
  * {@link MAX_TABLE_DESCRIPTION} bytes: a wide table loses its column comments first, then its last fields and
  * relations are left to `search_tables` (the description says how many).
  */
-export function describeTable(exposed: ExposedTable, names: TableNames, baseOf: (table: ExposedTable['table']) => string): string {
-  const full = describeTableFully(exposed, names, baseOf);
+export function describeTable(exposed: ExposedTable, names: TableNames, others: OtherNames): string {
+  const full = describeTableFully(exposed, names, others);
   if (Buffer.byteLength(full) <= MAX_TABLE_DESCRIPTION) return full;
   const head = [`${label(exposed)}.`, ...(exposed.table.comment ? [`${clip(exposed.table.comment)}.`] : [])].join(' ');
-  const relations = exposed.relations.length > 0 ? ` Relations: ${relationList(exposed, names, baseOf)}.` : '';
+  const relations = connections(exposed, names, others);
   const plain: ExposedTable = { ...exposed, columns: exposed.columns.map((column) => ({ ...column, comment: null })) };
   const withoutComments = `${head} Fields: ${fieldList(plain, names)}.${relations}`;
   if (Buffer.byteLength(withoutComments) <= MAX_TABLE_DESCRIPTION) return withoutComments;
@@ -106,8 +127,8 @@ export function describeTable(exposed: ExposedTable, names: TableNames, baseOf: 
 }
 
 /** The whole description, however long: what `search_tables` shows with detail=columns. */
-export function describeTableFully(exposed: ExposedTable, names: TableNames, baseOf: (table: ExposedTable['table']) => string): string {
+export function describeTableFully(exposed: ExposedTable, names: TableNames, others: OtherNames): string {
   const head = [`${label(exposed)}.`, ...(exposed.table.comment ? [`${clip(exposed.table.comment)}.`] : [])].join(' ');
-  const relations = exposed.relations.length > 0 ? ` Relations: ${relationList(exposed, names, baseOf)}.` : '';
+  const relations = connections(exposed, names, others);
   return `${head} Fields: ${fieldList(exposed, names)}.${relations}`;
 }
