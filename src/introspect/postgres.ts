@@ -25,21 +25,42 @@ type Row = Record<string, unknown>;
 
 /**
  * Tables ('r'), partitioned tables ('p'), views and materialized views of the wanted schemas.
- * Partitions are left out: their parent stands for them. System schemas are always skipped.
- * A null schema list means the connection's current schema.
+ * Partitions are left out: their parent stands for them. So are inheritance children (`INHERITS`) that have an
+ * ancestor the connection may read in one of the wanted schemas: a query on that ancestor already reads their
+ * rows, so listing them too would offer the same rows twice. A child whose ancestors are all elsewhere or
+ * unreadable stays. System schemas are always skipped. A null schema list means the connection's current schema.
  */
 const RELATIONS_SQL = `
+WITH RECURSIVE wanted AS (
+  SELECT n.oid, n.nspname
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname = ANY(COALESCE(?::text[], ARRAY[current_schema()::text]))
+    AND n.nspname !~ '^pg_'
+    AND n.nspname <> 'information_schema'
+),
+ancestors(child, ancestor) AS (
+  SELECT i.inhrelid, i.inhparent
+  FROM pg_catalog.pg_inherits i
+  JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+  WHERE c.relnamespace IN (SELECT oid FROM wanted) AND NOT c.relispartition
+  UNION
+  SELECT a.child, i.inhparent FROM ancestors a JOIN pg_catalog.pg_inherits i ON i.inhrelid = a.ancestor
+)
 SELECT c.oid AS oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS relkind,
        d.description AS comment
 FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN wanted n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND NOT c.relispartition
-  AND n.nspname = ANY(COALESCE(?::text[], ARRAY[current_schema()::text]))
-  AND n.nspname !~ '^pg_'
-  AND n.nspname <> 'information_schema'`;
+  AND NOT EXISTS (
+    SELECT 1
+    FROM ancestors a
+    JOIN pg_catalog.pg_class p ON p.oid = a.ancestor
+    WHERE a.child = c.oid
+      AND p.relnamespace IN (SELECT oid FROM wanted)
+      AND pg_catalog.has_table_privilege(p.oid, 'SELECT'))`;
 
 /** User columns (attnum > 0) that are not dropped, with their default and comment. */
 const COLUMNS_SQL = `
@@ -436,6 +457,7 @@ async function introspect(knex: Knex, options: IntrospectOptions): Promise<Datab
  *
  * Runs five catalog queries whatever the number of tables. Reads the schemas in
  * `options.schemas`, or the connection's `current_schema()` when none are given; system
- * schemas are never read. Partitioned tables appear once, as tables; their partitions do not.
+ * schemas are never read. Partitioned tables appear once, as tables; their partitions do not, nor do the
+ * inheritance children of a readable table in the same schemas (the ancestor's rows include theirs).
  */
 export const postgresIntrospector: Introspector = { introspect };

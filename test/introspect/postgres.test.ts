@@ -1,7 +1,11 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConexorServer } from '../../src/index.js';
 import { postgresIntrospector } from '../../src/introspect/postgres.js';
 import type { ColumnModel, DatabaseModel, TableModel } from '../../src/introspect/model.js';
-import { createTestDatabase, uniqueName, type TestDatabase } from '../support/databases.js';
+import { PG_URL, createTestDatabase, uniqueName, type TestDatabase } from '../support/databases.js';
+import { call, connectClient, textOf } from '../support/mcp.js';
 
 /** Objects of the main test schema; every statement runs with the test schema as search_path. */
 const FIXTURE = [
@@ -351,6 +355,164 @@ describe('postgresIntrospector', () => {
   it('never reads system schemas, even when asked to', async () => {
     const system = await postgresIntrospector.introspect(db.knex, { schemas: ['pg_catalog', 'information_schema'] });
     expect(system.tables).toEqual([]);
+  });
+});
+
+describe('postgresIntrospector with inheritance and partitions', () => {
+  let db: TestDatabase;
+  let model: DatabaseModel;
+  let client: Client;
+  // Holds a parent whose schema is not introspected, and a role that may read a child but not its parent.
+  const outside = uniqueName('cx_outside');
+  const role = uniqueName('cx_reader');
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgresql', 'cx_inherit');
+    const statements = [
+      `CREATE TABLE customer (id integer PRIMARY KEY, name text)`,
+      // The rental-store sample's layout: monthly children created with INHERITS.
+      `CREATE TABLE payment (
+         payment_id integer PRIMARY KEY,
+         customer_id integer REFERENCES customer (id),
+         amount numeric(5,2) NOT NULL
+       )`,
+      `CREATE TABLE payment_p2007_01 (CHECK (payment_id < 100)) INHERITS (payment)`,
+      `CREATE TABLE payment_p2007_02 (CHECK (payment_id >= 100)) INHERITS (payment)`,
+      // A grandchild: its parent is a child, still in the schema.
+      `CREATE TABLE payment_p2007_02_late () INHERITS (payment_p2007_02)`,
+      `CREATE TABLE device (id integer PRIMARY KEY, label text)`,
+      `CREATE TABLE measurement (
+         id integer,
+         logdate date,
+         code text,
+         device_id integer REFERENCES device (id),
+         value real,
+         PRIMARY KEY (id, logdate),
+         CONSTRAINT measurement_code_uq UNIQUE (code, logdate)
+       ) PARTITION BY RANGE (logdate)`,
+      `CREATE TABLE measurement_2023 PARTITION OF measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')`,
+      `CREATE TABLE measurement_2024 PARTITION OF measurement FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
+      `CREATE SCHEMA ${quoteIdent(outside)}`,
+      `CREATE TABLE ${quoteIdent(outside)}.base (id integer, note text)`,
+      `CREATE TABLE child_of_outside (extra text) INHERITS (${quoteIdent(outside)}.base)`,
+      `CREATE TABLE guarded_base (id integer, note text)`,
+      `CREATE TABLE open_child () INHERITS (guarded_base)`,
+      `INSERT INTO customer VALUES (1, 'Ada'), (2, 'Bob')`,
+      `INSERT INTO payment VALUES (1, 1, 1.50)`,
+      `INSERT INTO payment_p2007_01 VALUES (2, 1, 2.00), (3, 2, 3.00)`,
+      `INSERT INTO payment_p2007_02 VALUES (100, 2, 4.00)`,
+      `INSERT INTO payment_p2007_02_late VALUES (101, 2, 5.00)`,
+      `INSERT INTO device VALUES (7, 'probe')`,
+      `INSERT INTO measurement VALUES (1, '2023-05-01', 'a', 7, 1.5), (2, '2024-05-01', 'b', 7, 2.5), (3, '2024-06-01', 'c', NULL, 3.5)`,
+    ];
+    for (const statement of statements) await db.knex.raw(statement);
+    model = await postgresIntrospector.introspect(db.knex, {});
+    client = await connectClient(await createConexorServer(db.knex));
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    if (!db) return;
+    await db.knex.raw(`DROP SCHEMA IF EXISTS ${quoteIdent(outside)} CASCADE`);
+    await db.knex.raw(`DROP OWNED BY ${quoteIdent(role)}`).catch(() => undefined);
+    await db.knex.raw(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    await db.destroy();
+  });
+
+  it('lists an inheritance parent and a partitioned table, not their children, grandchildren or partitions', () => {
+    expect(model.tables.map((t) => t.name)).toEqual([
+      'child_of_outside',
+      'customer',
+      'device',
+      'guarded_base',
+      'measurement',
+      'payment',
+    ]);
+  });
+
+  it('keeps a child whose parent lies in a schema that is not read', () => {
+    expect(findTable(model, 'child_of_outside').columns.map((c) => c.name)).toEqual(['id', 'note', 'extra']);
+  });
+
+  it('folds the children into their parent when both schemas are read', async () => {
+    const both = await postgresIntrospector.introspect(db.knex, { schemas: [db.schema, outside] });
+    expect(both.tables.map((t) => t.name)).not.toContain('child_of_outside');
+    expect(findTable(both, 'base', outside).columns.map((c) => c.name)).toEqual(['id', 'note']);
+  });
+
+  it('keeps a child whose parent the connection may not read', async () => {
+    await db.knex.raw(`CREATE ROLE ${quoteIdent(role)} LOGIN`);
+    await db.knex.raw(`GRANT USAGE ON SCHEMA ${quoteIdent(db.schema)} TO ${quoteIdent(role)}`);
+    await db.knex.raw(`GRANT SELECT ON open_child, payment TO ${quoteIdent(role)}`);
+    const url = new URL(PG_URL);
+    url.username = role;
+    const reader = knexFactory({ client: 'pg', connection: url.toString(), searchPath: [db.schema], pool: { min: 0, max: 2 } });
+    const asReader = await postgresIntrospector.introspect(reader, {}).finally(() => reader.destroy());
+    const names = asReader.tables.map((t) => t.name);
+    expect(names).toContain('open_child');
+    // The parent it may read still stands for its descendants, including a grandchild under an unreadable child.
+    expect(names).toContain('payment');
+    expect(names.some((name) => name.startsWith('payment_'))).toBe(false);
+  });
+
+  it('keeps the keys of the inheritance parent', () => {
+    const payment = findTable(model, 'payment');
+    expect(payment.primaryKey).toEqual(['payment_id']);
+    expect(payment.foreignKeys).toEqual([
+      {
+        name: 'payment_customer_id_fkey',
+        columns: ['customer_id'],
+        referencedSchema: db.schema,
+        referencedTable: 'customer',
+        referencedColumns: ['id'],
+      },
+    ]);
+  });
+
+  it('reads the primary key, unique keys and foreign keys of a partitioned table', () => {
+    const measurement = findTable(model, 'measurement');
+    expect(measurement.kind).toBe('table');
+    expect(measurement.primaryKey).toEqual(['id', 'logdate']);
+    expect(measurement.uniqueKeys).toEqual([{ name: 'measurement_code_uq', columns: ['code', 'logdate'] }]);
+    expect(measurement.foreignKeys).toEqual([
+      {
+        name: 'measurement_device_id_fkey',
+        columns: ['device_id'],
+        referencedSchema: db.schema,
+        referencedTable: 'device',
+        referencedColumns: ['id'],
+      },
+    ]);
+  });
+
+  it('counts the rows of every child through the parent over MCP', async () => {
+    const names = (await client.listTools()).tools.map((tool) => tool.name);
+    expect(names).toContain('count_payment');
+    expect(names.some((name) => name.includes('p2007'))).toBe(false);
+    const all = await call(client, 'count_payment');
+    expect(all.isError, textOf(all)).toBeFalsy();
+    expect(all.structuredContent).toEqual({ count: 5 });
+    const late = await call(client, 'count_payment', { where: [{ field: 'payment_id', op: 'gte', value: 100 }] });
+    expect(late.structuredContent).toEqual({ count: 2 });
+    const lookup = await call(client, 'query_payment_by_payment_id', { payment_id: 101 });
+    expect(lookup.isError, textOf(lookup)).toBeFalsy();
+    expect(lookup.structuredContent).toMatchObject({ row: { payment_id: 101, customer_id: 2, amount: '5.00' } });
+  });
+
+  it('queries a partitioned table across its partitions over MCP, by key and through its relation', async () => {
+    expect((await call(client, 'count_measurement')).structuredContent).toEqual({ count: 3 });
+    const byKey = await call(client, 'query_measurement_by_id_and_logdate', { id: 2, logdate: '2024-05-01' });
+    expect(byKey.isError, textOf(byKey)).toBeFalsy();
+    expect(byKey.structuredContent).toMatchObject({ row: { id: 2, logdate: '2024-05-01', code: 'b' } });
+    const byCode = await call(client, 'query_measurement_by_code_and_logdate', { code: 'c', logdate: '2024-06-01' });
+    expect(byCode.structuredContent).toMatchObject({ row: { id: 3 } });
+    const withDevice = await call(client, 'query_measurement', {
+      where: [{ has: 'device', where: [{ field: 'label', op: 'eq', value: 'probe' }] }],
+      columns: ['id', 'device.label'],
+      order_by: [{ field: 'id' }],
+    });
+    expect(withDevice.isError, textOf(withDevice)).toBeFalsy();
+    expect(withDevice.structuredContent).toMatchObject({ rows: [{ id: 1, 'device.label': 'probe' }, { id: 2, 'device.label': 'probe' }] });
   });
 });
 
