@@ -45,7 +45,10 @@ export interface ColumnModel {
   readonly scale: number | null;
   /** For `datetime`: values denote an absolute instant (PostgreSQL `timestamptz`). */
   readonly withTimeZone: boolean;
-  /** Allowed values of an enum column (PostgreSQL enum or domain over one, MySQL ENUM). */
+  /**
+   * Allowed values of an enum column (PostgreSQL enum or domain over one, MySQL ENUM, or a text column whose CHECK
+   * constraint lists its values), or the values such a CHECK lists for a column of unknown type.
+   */
   readonly enumValues: readonly string[] | null;
   /** Element type of an `array` column. */
   readonly elementType: NormalizedType | null;

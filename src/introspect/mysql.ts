@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { type CheckedValues, MYSQL_LEXICON, checkedValues, withCheckedValues } from './checks.js';
 import type { Introspector } from './introspector.js';
 import type {
   ColumnModel,
@@ -10,6 +11,7 @@ import type {
   TableModel,
   UniqueKeyModel,
 } from './model.js';
+import { BACKSLASH_ESCAPES } from './shared.js';
 
 /*
  * Every selected information_schema column is aliased in lower case: MySQL 8 returns
@@ -34,6 +36,8 @@ interface Catalog {
   readonly indexParts: readonly Row[];
   readonly foreignKeyParts: readonly Row[];
   readonly jsonColumns: ReadonlySet<string>;
+  /** Value lists of CHECK constraints (`col IN ('a', 'b')`), by `tableKey`. */
+  readonly checkedValues: ReadonlyMap<string, CheckedValues[]>;
 }
 
 const SERVER_SQL = `SELECT DATABASE() AS current_schema, VERSION() AS server_version,
@@ -73,8 +77,9 @@ const FOREIGN_KEYS_SQL = (p: string) => `SELECT TABLE_SCHEMA AS table_schema, TA
   WHERE TABLE_SCHEMA IN (${p}) AND REFERENCED_TABLE_NAME IS NOT NULL
   ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`;
 
-// MariaDB's JSON is an alias of LONGTEXT whose only trace is the CHECK (json_valid(`col`)) it adds.
-const JSON_CHECKS_SQL = (p: string) => `SELECT CONSTRAINT_SCHEMA AS table_schema, TABLE_NAME AS table_name,
+// MariaDB's JSON is an alias of LONGTEXT whose only trace is the CHECK (json_valid(`col`)) it adds; the other
+// CHECK constraints may list a column's values.
+const CHECKS_SQL = (p: string) => `SELECT CONSTRAINT_SCHEMA AS table_schema, TABLE_NAME AS table_name,
   CHECK_CLAUSE AS check_clause
   FROM information_schema.CHECK_CONSTRAINTS
   WHERE CONSTRAINT_SCHEMA IN (${p})`;
@@ -124,7 +129,8 @@ const TYPE_BY_DATA_TYPE: Readonly<Record<string, NormalizedType>> = {
  * Introspects MySQL 8 and MariaDB through information_schema.
  *
  * Runs at most six catalog queries whatever the number of tables: server facts, relations,
- * columns, unique indexes, foreign keys and, on MariaDB, the CHECK constraints that mark JSON columns.
+ * columns, unique indexes, foreign keys and, on MariaDB, the CHECK constraints that mark JSON columns
+ * and list the values of others.
  * `options.schemas` are database names; the default is the connection's `DATABASE()`.
  * Foreign keys into the same database get `referencedSchema: null`, as the model specifies.
  */
@@ -164,9 +170,21 @@ async function readCatalog(knex: Knex, schemas: readonly string[], server: Serve
     selectRows(knex, COLUMNS_SQL(placeholders), schemas),
     selectRows(knex, INDEXES_SQL(placeholders), schemas),
     selectRows(knex, FOREIGN_KEYS_SQL(placeholders), schemas),
-    server.hasCheckTableName ? selectRows(knex, JSON_CHECKS_SQL(placeholders), schemas) : Promise.resolve([]),
+    server.hasCheckTableName ? selectRows(knex, CHECKS_SQL(placeholders), schemas) : Promise.resolve([]),
   ]);
-  return { relations, columns, indexParts, foreignKeyParts, jsonColumns: jsonColumnKeys(checks) };
+  return { relations, columns, indexParts, foreignKeyParts, jsonColumns: jsonColumnKeys(checks), checkedValues: checkedValueLists(checks) };
+}
+
+/** The value lists of the CHECK constraints that are one (see `checks.ts`), grouped by table. */
+function checkedValueLists(checks: readonly Row[]): Map<string, CheckedValues[]> {
+  const byTable = new Map<string, CheckedValues[]>();
+  for (const row of checks) {
+    const checked = checkedValues(requiredText(row, 'check_clause'), MYSQL_LEXICON);
+    if (!checked) continue;
+    const key = tableKey(row);
+    byTable.set(key, [...(byTable.get(key) ?? []), checked]);
+  }
+  return byTable;
 }
 
 /** Keys (`columnKey`) of the columns constrained by exactly `json_valid(\`col\`)`. */
@@ -194,7 +212,11 @@ function buildTables(catalog: Catalog, server: ServerInfo): TableModel[] {
       name: requiredText(relation, 'table_name'),
       kind,
       comment: tableComment(optionalText(relation, 'table_comment'), kind),
-      columns: (columns.get(key) ?? []).map((row) => buildColumn(row, catalog.jsonColumns, server)),
+      columns: withCheckedValues(
+        (columns.get(key) ?? []).map((row) => buildColumn(row, catalog.jsonColumns, server)),
+        catalog.checkedValues.get(key) ?? [],
+        MYSQL_LEXICON,
+      ),
       primaryKey: keys.primaryKey,
       uniqueKeys: keys.uniqueKeys,
       foreignKeys: buildForeignKeys(foreignKeys.get(key) ?? [], schema),
@@ -258,15 +280,6 @@ function normalizeDefault(raw: string | null, quotedDefaults: boolean): string |
   if (raw.length >= 2 && raw.startsWith("'") && raw.endsWith("'")) return unescapeSqlString(raw.slice(1, -1));
   return raw;
 }
-
-const BACKSLASH_ESCAPES: Readonly<Record<string, string>> = {
-  '0': '\0',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  b: '\b',
-  Z: '\x1a',
-};
 
 /** Undoes the escaping MySQL uses when it prints a string literal: `''` and backslash sequences. */
 function unescapeSqlString(body: string): string {

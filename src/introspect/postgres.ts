@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { type CheckedValues, POSTGRES_LEXICON, checkedValues, withCheckedValues } from './checks.js';
 import type { Introspector } from './introspector.js';
 import type {
   ColumnModel,
@@ -97,13 +98,16 @@ JOIN pg_catalog.pg_type t ON t.oid = u.oid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace`;
 
 /**
- * Primary, unique and foreign key constraints with column names in key order.
+ * Primary, unique, foreign key and single-column CHECK constraints with column names in key order.
  * conparentid <> 0 marks the per-partition copies PostgreSQL adds to a foreign key that
  * references a partitioned table; only the constraint on the parent is the real one.
+ * A CHECK added NOT VALID may not hold for existing rows, so only validated ones come with their expression.
  */
 const CONSTRAINTS_SQL = `
 SELECT con.conrelid AS relid, con.conname::text AS name, con.contype::text AS contype,
        rn.nspname::text AS ref_schema, rc.relname::text AS ref_table,
+       CASE WHEN con.contype = 'c' AND con.convalidated THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END
+         AS check_expr,
        (SELECT json_agg(a.attname::text ORDER BY k.ord)
           FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
@@ -113,7 +117,8 @@ SELECT con.conrelid AS relid, con.conname::text AS name, con.contype::text AS co
 FROM pg_catalog.pg_constraint con
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.conrelid = ANY(?::oid[]) AND con.contype IN ('p', 'u', 'f') AND con.conparentid = 0`;
+WHERE con.conrelid = ANY(?::oid[]) AND con.conparentid = 0
+  AND (con.contype IN ('p', 'u', 'f') OR (con.contype = 'c' AND cardinality(con.conkey) = 1))`;
 
 /**
  * Unique indexes that back no constraint, leaving out partial and expression indexes
@@ -333,12 +338,14 @@ interface Keys {
   primaryKey: string[] | null;
   unique: UniqueKeyModel[];
   foreign: ForeignKeyModel[];
+  /** Value lists of the table's CHECK constraints. */
+  checks: CheckedValues[];
 }
 
 function keysFor(byRelation: Map<number, Keys>, relid: number): Keys {
   let keys = byRelation.get(relid);
   if (keys === undefined) {
-    keys = { primaryKey: null, unique: [], foreign: [] };
+    keys = { primaryKey: null, unique: [], foreign: [], checks: [] };
     byRelation.set(relid, keys);
   }
   return keys;
@@ -350,7 +357,11 @@ function addConstraint(keys: Keys, row: Row): void {
   const contype = str(row.contype);
   if (contype === 'p') keys.primaryKey = columns;
   else if (contype === 'u') keys.unique.push({ name, columns });
-  else {
+  else if (contype === 'c') {
+    const expression = strOrNull(row.check_expr);
+    const checked = expression === null ? null : checkedValues(expression, POSTGRES_LEXICON);
+    if (checked) keys.checks.push(checked);
+  } else {
     keys.foreign.push({
       name,
       columns,
@@ -418,13 +429,13 @@ function groupKeys(constraintRows: readonly Row[], indexRows: readonly Row[]): M
 
 function toTable(row: Row, columns: Map<number, ColumnModel[]>, keys: Map<number, Keys>): TableModel {
   const oid = num(row.oid);
-  const tableKeys = keys.get(oid) ?? { primaryKey: null, unique: [], foreign: [] };
+  const tableKeys = keys.get(oid) ?? { primaryKey: null, unique: [], foreign: [], checks: [] };
   return {
     schema: str(row.schema),
     name: str(row.name),
     kind: kindOf(str(row.relkind)),
     comment: strOrNull(row.comment),
-    columns: columns.get(oid) ?? [],
+    columns: withCheckedValues(columns.get(oid) ?? [], tableKeys.checks, POSTGRES_LEXICON),
     primaryKey: tableKeys.primaryKey,
     uniqueKeys: distinctUniqueKeys(tableKeys),
     foreignKeys: tableKeys.foreign.sort((a, b) => compareText(a.name ?? '', b.name ?? '')),

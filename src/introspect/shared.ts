@@ -37,6 +37,16 @@ export function dedupeUniqueKeys(keys: readonly UniqueKeyModel[], primaryKey: re
   return result;
 }
 
+/** What MySQL and MariaDB mean by a backslash before these characters in a printed string literal. */
+export const BACKSLASH_ESCAPES: Readonly<Record<string, string>> = {
+  '0': '\0',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  Z: '\x1a',
+};
+
 /** `'it''s'` → `it's`; anything not a single-quoted literal is returned as is. */
 export function unquoteLiteral(text: string): string {
   const match = /^'((?:[^']|'')*)'$/s.exec(text.trim());

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { type CheckedValues, SQLITE_LEXICON, checkedValuesOfCreateTable, withCheckedValues } from './checks.js';
 import type { Introspector } from './introspector.js';
 import type {
   ColumnModel,
@@ -80,7 +81,11 @@ const FOREIGN_KEYS = `SELECT t.schema AS schema, t.name AS table_name, fk.id, fk
   WHERE t.type = 'table' AND t.schema IN (SCHEMAS)
   ORDER BY t.schema, t.name, fk.id, fk.seq`;
 
-/** Introspects SQLite (better-sqlite3 and sqlite3 drivers) with four catalog queries. */
+/** CREATE TABLE statements that may hold a CHECK constraint, one schema (quoted by the caller) per UNION branch. */
+const CREATE_TABLES = (schema: string) =>
+  `SELECT ? AS schema, name, sql FROM ${schema}.sqlite_master WHERE type = 'table' AND sql LIKE '%check%'`;
+
+/** Introspects SQLite (better-sqlite3 and sqlite3 drivers) with five catalog queries. */
 export const sqliteIntrospector: Introspector = {
   async introspect(knex: Knex, options: IntrospectOptions): Promise<DatabaseModel> {
     const schemas = options.schemas?.length ? [...options.schemas] : ['main'];
@@ -105,6 +110,7 @@ export const sqliteIntrospector: Introspector = {
       (row) => key(row.schema, row.table_name),
     );
     const foreignKeysByTable = groupBy(foreignKeys, (row) => key(row.schema, row.table_name));
+    const checksByTable = await readCheckedValues(knex, relations, key);
 
     const primaryKeys = new Map<string, string[] | null>();
     // SQLite matches table and column names without regard to ASCII case; FK clauses keep the case they were written in.
@@ -132,7 +138,11 @@ export const sqliteIntrospector: Introspector = {
         name: relation.name,
         kind: relation.type === 'view' ? 'view' : 'table',
         comment: null,
-        columns: (columnsByTable.get(id) ?? []).map((row) => toColumn(row, rowidAlias, keyNotNull)),
+        columns: withCheckedValues(
+          (columnsByTable.get(id) ?? []).map((row) => toColumn(row, rowidAlias, keyNotNull)),
+          checksByTable.get(id) ?? [],
+          SQLITE_LEXICON,
+        ),
         primaryKey,
         uniqueKeys: toUniqueKeys(indexesByTable.get(id) ?? [], primaryKey),
         foreignKeys: toForeignKeys(foreignKeysByTable.get(id) ?? [], (table) => {
@@ -151,6 +161,28 @@ export const sqliteIntrospector: Introspector = {
     return { dialect: 'sqlite', tables };
   },
 };
+
+/**
+ * The value lists of the CHECK constraints of every table (see `checks.ts`), read from the CREATE TABLE statements
+ * SQLite keeps: no pragma reports them. One query for all schemas, and none when there is no table.
+ */
+async function readCheckedValues(
+  knex: Knex,
+  relations: readonly RelationRow[],
+  key: (schema: string, table: string) => string,
+): Promise<Map<string, CheckedValues[]>> {
+  const schemas = [...new Set(relations.filter((relation) => relation.type === 'table').map((relation) => relation.schema))];
+  const byTable = new Map<string, CheckedValues[]>();
+  if (schemas.length === 0) return byTable;
+  // Schema names come from pragma_table_list, so they name attached databases; quoting keeps any name an identifier.
+  const sql = schemas.map((schema) => CREATE_TABLES(`"${schema.replace(/"/g, '""')}"`)).join(' UNION ALL ');
+  const rows = rowsOf<{ schema: string; name: string; sql: string | null }>(await knex.raw(sql, schemas));
+  for (const row of rows) {
+    const checks = row.sql === null ? [] : checkedValuesOfCreateTable(row.sql);
+    if (checks.length > 0) byTable.set(key(row.schema, row.name), checks);
+  }
+  return byTable;
+}
 
 /** Lower-cases ASCII letters only, as SQLite does when it compares identifiers. */
 function foldCase(name: string): string {
