@@ -26,6 +26,12 @@ const TYPE_WORDS: Record<NormalizedType, string> = {
   unknown: 'other',
 };
 
+/** `table "Invoice". What the host or the catalog says it holds.` */
+function headline(exposed: ExposedTable): string {
+  const about = exposed.description ? clip(exposed.description) : '';
+  return about ? `${label(exposed)}. ${/[.!?…]$/.test(about) ? about : `${about}.`}` : `${label(exposed)}.`;
+}
+
 /** Collapses whitespace and cuts a comment to a length every client shows whole. */
 export function clip(text: string, max = MAX_COMMENT): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
@@ -58,7 +64,7 @@ export function fieldList(exposed: ExposedTable, names: TableNames): string {
       const notes = [
         ...(primary.has(column) ? ['key'] : []),
         ...(field !== column.name ? [`column "${column.name}"`] : []),
-        ...(column.comment ? [clip(column.comment, 120)] : []),
+        ...(exposed.descriptions.has(column.name) ? [clip(exposed.descriptions.get(column.name) ?? '', 120)] : []),
       ];
       return `${field} ${typeWord(column)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
     })
@@ -105,9 +111,9 @@ export const MAX_TABLE_DESCRIPTION = 1_800;
 export function describeTable(exposed: ExposedTable, names: TableNames, others: OtherNames): string {
   const full = describeTableFully(exposed, names, others);
   if (Buffer.byteLength(full) <= MAX_TABLE_DESCRIPTION) return full;
-  const head = [`${label(exposed)}.`, ...(exposed.table.comment ? [`${clip(exposed.table.comment)}.`] : [])].join(' ');
+  const head = headline(exposed);
   const relations = connections(exposed, names, others);
-  const plain: ExposedTable = { ...exposed, columns: exposed.columns.map((column) => ({ ...column, comment: null })) };
+  const plain: ExposedTable = { ...exposed, descriptions: new Map() };
   const withoutComments = `${head} Fields: ${fieldList(plain, names)}.${relations}`;
   if (Buffer.byteLength(withoutComments) <= MAX_TABLE_DESCRIPTION) return withoutComments;
   // Fields one by one until the room is used; relations come last and go first.
@@ -128,7 +134,7 @@ export function describeTable(exposed: ExposedTable, names: TableNames, others: 
 
 /** The whole description, however long: what `search_tables` shows with detail=columns. */
 export function describeTableFully(exposed: ExposedTable, names: TableNames, others: OtherNames): string {
-  const head = [`${label(exposed)}.`, ...(exposed.table.comment ? [`${clip(exposed.table.comment)}.`] : [])].join(' ');
+  const head = headline(exposed);
   const relations = connections(exposed, names, others);
   return `${head} Fields: ${fieldList(exposed, names)}.${relations}`;
 }

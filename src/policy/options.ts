@@ -94,6 +94,19 @@ export interface ConexorOptions {
   /** Extra text appended to the server instructions sent to clients. */
   instructions?: string;
   /**
+   * What the model should know about a table or column, in the host's words, e.g.
+   * `{ customer: 'People who rent films', 'customer.active': '1 = active, 0 = closed' }`. A description replaces the
+   * table's or column's catalog comment in tool descriptions (cut to 200 characters there) and in the
+   * `conexor://schema` resource; at most 1000 characters each.
+   *
+   * A key is a table (`customer`, or `schema.table`), or a column (`table.column`, or `schema.table.column`). A key
+   * `a.b` names column `b` of table `a` when `a` is an exposed table with a visible column `b`, and table `b` of
+   * schema `a` otherwise; a key matching neither may still be the whole name of a table with dots in it. An
+   * unqualified table name applies to that table in every schema, and a qualified key wins over it. A key naming a table or column that does not exist or that policy does not expose (excluded tables,
+   * hidden and scoping columns) fails creation with a {@link ConfigurationError}.
+   */
+  describe?: Record<string, string>;
+  /**
    * Where conexor logs what the model is not told: the underlying cause of a failed call.
    * @default pino at level `warn` on stderr (stdout belongs to the stdio transport)
    */
@@ -143,6 +156,8 @@ export interface CatalogOptions {
 }
 
 const nameList = z.array(z.string().min(1)).max(10_000);
+/** Longest host description of a table or column, in characters. */
+const MAX_DESCRIPTION = 1_000;
 const columnMap = z.record(z.string().min(1), nameList);
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
@@ -183,6 +198,15 @@ const optionsSchema = z
     relations: z.boolean().optional(),
     serverInfo: z.strictObject({ name: z.string().min(1).optional(), version: z.string().min(1).optional() }).optional(),
     instructions: z.string().max(10_000).optional(),
+    describe: z
+      .record(
+        z.string().min(1),
+        z
+          .string()
+          .min(1, 'a description must not be empty')
+          .max(MAX_DESCRIPTION, `a description is at most ${MAX_DESCRIPTION} characters`),
+      )
+      .optional(),
     callerPolicy: z.custom<NonNullable<ConexorOptions['callerPolicy']>>((value) => typeof value === 'function', 'expected a function').optional(),
     scope: z
       .strictObject({
@@ -240,6 +264,8 @@ export interface ResolvedOptions {
   readonly relations: boolean;
   readonly serverInfo: { readonly name: string; readonly version: string };
   readonly instructions: string | undefined;
+  /** Host descriptions by key (`table`, `schema.table`, `table.column`, `schema.table.column`). */
+  readonly describe: Readonly<Record<string, string>>;
   readonly logger: Logger;
   readonly callerPolicy: ConexorOptions['callerPolicy'];
   readonly scope: { readonly columns: readonly string[]; readonly values: NonNullable<ConexorOptions['scope']>['values']; readonly visible: boolean } | undefined;
@@ -311,6 +337,7 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
     relations: value.relations ?? true,
     serverInfo: { name: value.serverInfo?.name ?? 'conexor', version: value.serverInfo?.version ?? packageVersion },
     instructions: value.instructions,
+    describe: value.describe ?? {},
     logger: value.logger ?? pino({ name: 'conexor', level: silent ? 'silent' : 'warn' }, pino.destination(2)),
     callerPolicy: value.callerPolicy,
     scope: value.scope && { columns: value.scope.columns, values: value.scope.values, visible: value.scope.visible ?? false },

@@ -31,6 +31,10 @@ export interface ExposedRelation {
 /** A table as policy lets a model see it: only visible columns, and only keys made of visible columns. */
 export interface ExposedTable {
   readonly table: TableModel;
+  /** What the table holds, for the model: the host's `describe` entry, else the catalog comment; `null` for neither. */
+  readonly description: string | null;
+  /** Descriptions of visible columns by column name: the host's `describe` entry, else the catalog comment. */
+  readonly descriptions: ReadonlyMap<string, string>;
   readonly columns: readonly ColumnModel[];
   /** `null` when the table has no primary key or a key column is hidden. */
   readonly primaryKey: readonly ColumnModel[] | null;
@@ -113,6 +117,9 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
     return rest.length > 0 ? resolve(table, rest) : null;
   };
   const tableByName = new Map(tables.map((table) => [`${table.schema}\u0000${table.name}`, table]));
+  // Tables left without a visible column are dropped below; they cannot be described either.
+  const exposable = selected.filter((table) => (visibleColumns.get(table)?.size ?? 0) > 0);
+  const hostDescriptions = resolveDescriptions(options.describe, tables, exposable, visibleColumns);
 
   const exposed = selected
     .map((table): ExposedTable => {
@@ -131,9 +138,18 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
           foreignKeys.push({ name: key.name, columns, target, targetColumns, toOne: isKeyOf(target, key.referencedColumns) });
         }
       }
+      const columns = [...(visibleColumns.get(table)?.values() ?? [])];
+      const host = hostDescriptions.get(table);
+      const descriptions = new Map<string, string>();
+      for (const column of columns) {
+        const description = host?.columns.get(column.name) ?? column.comment;
+        if (description) descriptions.set(column.name, description);
+      }
       return {
         table,
-        columns: [...(visibleColumns.get(table)?.values() ?? [])],
+        description: host?.table ?? (table.comment || null),
+        descriptions,
+        columns,
         primaryKey,
         uniqueKeys: dedupeKeys(
           table.uniqueKeys.map((key) => resolveKey(table, key.columns)).filter((key) => key !== null),
@@ -265,13 +281,169 @@ function columnsFor(map: Readonly<Record<string, readonly string[]>>, table: Tab
     .flatMap(([, columns]) => columns);
 }
 
-/** A hint for the likely intended name (same name ignoring case), else the first few known names. */
+/**
+ * A hint for the likely intended name: the same name in another case, else the closest names (a few edits away),
+ * else the first few known names.
+ */
 function suggest(name: string, known: readonly string[]): string {
-  const sameCase = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  const lower = name.toLowerCase();
+  const sameCase = known.find((candidate) => candidate.toLowerCase() === lower);
   if (sameCase) return `; did you mean "${sameCase}"?`;
   if (known.length === 0) return '';
+  const allowed = Math.max(1, Math.floor(name.length / 3));
+  const close = [...new Set(known)]
+    .map((candidate) => ({ candidate, distance: editDistance(lower, candidate.toLowerCase(), allowed) }))
+    .filter(({ distance }) => distance <= allowed)
+    .sort((a, b) => a.distance - b.distance || (a.candidate < b.candidate ? -1 : 1))
+    .slice(0, 3)
+    .map(({ candidate }) => `"${candidate}"`);
+  if (close.length > 0) return `; did you mean ${close.join(' or ')}?`;
   const shown = known.slice(0, 20).map((n) => `"${n}"`).join(', ');
   return `; known: ${shown}${known.length > 20 ? ', …' : ''}`;
+}
+
+/** Levenshtein distance of two strings, or `limit + 1` as soon as it is known to exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    if (Math.min(...current) > limit) return limit + 1;
+    previous = current;
+  }
+  return previous[b.length] ?? limit + 1;
+}
+
+/** The host's descriptions of one exposed table: its own, and its visible columns' by column name. */
+interface HostDescriptions {
+  table: string | undefined;
+  readonly columns: Map<string, string>;
+}
+
+/**
+ * Resolves the `describe` keys to exposed tables and visible columns (see `ConexorOptions.describe` for the rules);
+ * throws {@link ConfigurationError} naming a key that names nothing exposed, with the closest keys that would.
+ */
+function resolveDescriptions(
+  describe: Readonly<Record<string, string>>,
+  tables: readonly TableModel[],
+  exposable: readonly TableModel[],
+  visibleColumns: ReadonlyMap<TableModel, ReadonlyMap<string, ColumnModel>>,
+): Map<TableModel, HostDescriptions> {
+  const result = new Map<TableModel, HostDescriptions>();
+  const entryFor = (table: TableModel): HostDescriptions => {
+    let entry = result.get(table);
+    if (!entry) {
+      entry = { table: undefined, columns: new Map() };
+      result.set(table, entry);
+    }
+    return entry;
+  };
+  const visible = (table: TableModel, column: string) => visibleColumns.get(table)?.has(column) ?? false;
+  const keys = Object.entries(describe).map(([key, text]) => ({ key, text, target: describeTarget(key, exposable, visible) }));
+  // Unqualified keys first, so `sales.customer` overrides what `customer` says about that one table.
+  for (const qualified of [false, true]) {
+    for (const { key, text, target } of keys) {
+      if (!target) throw new ConfigurationError(describeProblem(key, tables, exposable, visibleColumns));
+      if (target.qualified !== qualified) continue;
+      for (const table of target.tables) {
+        if (target.column === null) entryFor(table).table = text;
+        else entryFor(table).columns.set(target.column, text);
+      }
+    }
+  }
+  return result;
+}
+
+interface DescribeTarget {
+  readonly tables: readonly TableModel[];
+  /** `null` for a table description. */
+  readonly column: string | null;
+  /** Whether the key names the schema. */
+  readonly qualified: boolean;
+}
+
+/** What a `describe` key names among exposed tables and visible columns, or `null` when nothing. */
+function describeTarget(
+  key: string,
+  exposable: readonly TableModel[],
+  visible: (table: TableModel, column: string) => boolean,
+): DescribeTarget | null {
+  const parts = key.split('.');
+  const [first = '', second = '', third = ''] = parts;
+  const named = (schema: string | null, name: string) =>
+    exposable.filter((table) => table.name === name && (schema === null || table.schema === schema));
+  const found = (tables: readonly TableModel[], column: string | null, qualified: boolean) =>
+    tables.length > 0 ? { tables, column, qualified } : null;
+  const whole = found(named(null, key), null, false);
+  if (parts.length === 2) {
+    const withColumn = named(null, first).filter((table) => visible(table, second));
+    return found(withColumn, second, false) ?? found(named(first, second), null, true) ?? whole;
+  }
+  if (parts.length === 3) return found(named(first, second).filter((table) => visible(table, third)), third, true) ?? whole;
+  // One part, or a table whose own name has dots: the key is the table's name.
+  return whole;
+}
+
+/** Why a `describe` key names nothing exposed, with the closest keys that would. */
+function describeProblem(
+  key: string,
+  tables: readonly TableModel[],
+  exposable: readonly TableModel[],
+  visibleColumns: ReadonlyMap<TableModel, ReadonlyMap<string, ColumnModel>>,
+): string {
+  const parts = key.split('.');
+  const [first = '', second = '', third = ''] = parts;
+  const at = `describe["${key}"]`;
+  const exists = (schema: string | null, name: string) =>
+    tables.some((table) => table.name === name && (schema === null || table.schema === schema));
+  const isExposed = (schema: string | null, name: string) =>
+    exposable.some((table) => table.name === name && (schema === null || table.schema === schema));
+  const columnProblem = (schema: string | null, name: string, column: string): string => {
+    const models = exposable.filter((table) => table.name === name && (schema === null || table.schema === schema));
+    const hidden = models.some((table) => table.columns.some((c) => c.name === column));
+    const shown = schema === null ? name : `${schema}.${name}`;
+    const reason = hidden ? 'which policy hides (hiddenColumns, a secret-looking name or a scope column)' : 'which does not exist';
+    const known = models.flatMap((table) => [...(visibleColumns.get(table)?.keys() ?? [])]);
+    return `${at} names column "${column}" of table "${shown}", ${reason}${suggest(column, known)}`;
+  };
+  const unexposed = (shown: string) =>
+    `${at} names table "${shown}", which policy does not expose (tables.include / tables.exclude, views: false, or no visible column)`;
+  const candidates = describeKeys(parts.length, exposable, visibleColumns);
+  if (parts.length === 1) {
+    return exists(null, first) ? unexposed(first) : `${at} names table "${first}", which does not exist${suggest(key, candidates)}`;
+  }
+  if (parts.length === 2) {
+    if (isExposed(null, first)) return columnProblem(null, first, second);
+    if (exists(first, second)) return unexposed(key);
+    if (exists(null, first)) return unexposed(first);
+    return `${at} names neither a column "${second}" of a table "${first}" nor a table "${second}" of a schema "${first}"${suggest(key, candidates)}`;
+  }
+  if (parts.length === 3) {
+    if (isExposed(first, second)) return columnProblem(first, second, third);
+    if (exists(first, second)) return unexposed(`${first}.${second}`);
+    const qualifiedNames = exposable.map((table) => `${table.schema}.${table.name}`);
+    return `${at} names table "${first}.${second}", which does not exist${suggest(`${first}.${second}`, qualifiedNames)}`;
+  }
+  return `${at} is not a table, schema.table, table.column or schema.table.column name`;
+}
+
+/** The keys with `parts` dot-separated parts that name something exposed, for suggestions. */
+function describeKeys(
+  parts: number,
+  exposable: readonly TableModel[],
+  visibleColumns: ReadonlyMap<TableModel, ReadonlyMap<string, ColumnModel>>,
+): string[] {
+  const columnsOf = (table: TableModel) => [...(visibleColumns.get(table)?.keys() ?? [])];
+  return exposable.flatMap((table) => {
+    if (parts === 1) return [table.name];
+    if (parts === 2) return [`${table.schema}.${table.name}`, ...columnsOf(table).map((column) => `${table.name}.${column}`)];
+    return columnsOf(table).map((column) => `${table.schema}.${table.name}.${column}`);
+  });
 }
 
 /**

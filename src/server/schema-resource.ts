@@ -10,9 +10,9 @@ interface TableSummary {
   table: string;
   schema: string;
   kind: string;
-  comment?: string;
+  description?: string;
   tools: string[];
-  fields: { name: string; column?: string; type: string; nullable: boolean; values?: readonly string[]; comment?: string }[];
+  fields: { name: string; column?: string; type: string; nullable: boolean; values?: readonly string[]; description?: string }[];
   primaryKey?: string[];
   uniqueKeys?: string[][];
   links?: { fields: string[]; table: string; targetFields: string[] }[];
@@ -36,7 +36,7 @@ export function schemaDocument(dialect: Dialect, tables: readonly { readonly ent
       table: table.name,
       schema: table.schema,
       kind: table.kind,
-      ...(table.comment ? { comment: table.comment } : {}),
+      ...(exposed.description ? { description: exposed.description } : {}),
       tools: [...tools],
       fields: exposed.columns.map((column) => ({
         name: f(column.name),
@@ -44,7 +44,7 @@ export function schemaDocument(dialect: Dialect, tables: readonly { readonly ent
         type: column.type,
         nullable: column.nullable,
         ...(column.enumValues ? { values: column.enumValues } : {}),
-        ...(column.comment ? { comment: column.comment } : {}),
+        ...(exposed.descriptions.has(column.name) ? { description: exposed.descriptions.get(column.name) } : {}),
       })),
       ...(exposed.primaryKey ? { primaryKey: exposed.primaryKey.map((column) => f(column.name)) } : {}),
       ...(exposed.uniqueKeys.length ? { uniqueKeys: exposed.uniqueKeys.map((key) => key.map((column) => f(column.name))) } : {}),

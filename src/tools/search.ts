@@ -69,7 +69,7 @@ export function searchTables(tables: readonly SearchableTable[], args: unknown):
     table: entry.names.base,
     kind: entry.exposed.table.kind,
     ...(entry.exposed.table.rowEstimate != null ? { rows: entry.exposed.table.rowEstimate } : {}),
-    ...(detail === 'columns' ? { description: entry.details, tools } : entry.exposed.table.comment ? { comment: clip(entry.exposed.table.comment) } : {}),
+    ...(detail === 'columns' ? { description: entry.details, tools } : entry.exposed.description ? { description: clip(entry.exposed.description) } : {}),
   }));
   return {
     content: [{ type: 'text', text: [summary, ...lines].join(detail === 'names' ? '\n' : '\n\n') }],
@@ -83,7 +83,7 @@ function rowsNote(entry: TableEntry): string {
 }
 
 function nameLine(entry: TableEntry): string {
-  const comment = entry.exposed.table.comment ? `: ${clip(entry.exposed.table.comment, 120)}` : '';
+  const comment = entry.exposed.description ? `: ${clip(entry.exposed.description, 120)}` : '';
   return `${entry.names.base} (${label(entry.exposed).replace(/ ".*"$/, '')}${rowsNote(entry)})${comment}`;
 }
 
