@@ -47,7 +47,7 @@ const SERVER_SQL = `SELECT DATABASE() AS current_schema, VERSION() AS server_ver
 
 // 'SYSTEM VERSIONED' is MariaDB's type for tables WITH SYSTEM VERSIONING; sequences and temporary tables are left out.
 const RELATIONS_SQL = (p: string) => `SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name,
-  TABLE_TYPE AS table_type, TABLE_COMMENT AS table_comment
+  TABLE_TYPE AS table_type, TABLE_COMMENT AS table_comment, TABLE_ROWS AS table_rows
   FROM information_schema.TABLES
   WHERE TABLE_SCHEMA IN (${p}) AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW')`;
 
@@ -212,6 +212,8 @@ function buildTables(catalog: Catalog, server: ServerInfo): TableModel[] {
       name: requiredText(relation, 'table_name'),
       kind,
       comment: tableComment(optionalText(relation, 'table_comment'), kind),
+      // InnoDB's estimate from its statistics; NULL for views.
+      rowEstimate: relation.table_rows === null || relation.table_rows === undefined ? null : Number(relation.table_rows),
       columns: withCheckedValues(
         (columns.get(key) ?? []).map((row) => buildColumn(row, catalog.jsonColumns, server)),
         catalog.checkedValues.get(key) ?? [],

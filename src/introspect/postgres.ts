@@ -48,7 +48,8 @@ ancestors(child, ancestor) AS (
   SELECT a.child, i.inhparent FROM ancestors a JOIN pg_catalog.pg_inherits i ON i.inhrelid = a.ancestor
 )
 SELECT c.oid AS oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS relkind,
-       d.description AS comment
+       d.description AS comment,
+       CASE WHEN c.relkind IN ('r', 'm') AND c.reltuples >= 0 THEN c.reltuples::bigint END AS row_estimate
 FROM pg_catalog.pg_class c
 JOIN wanted n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
@@ -435,6 +436,8 @@ function toTable(row: Row, columns: Map<number, ColumnModel[]>, keys: Map<number
     name: str(row.name),
     kind: kindOf(str(row.relkind)),
     comment: strOrNull(row.comment),
+    // reltuples: the planner's estimate, -1 until the table is first analyzed or vacuumed.
+    rowEstimate: row.row_estimate === null || row.row_estimate === undefined ? null : Number(row.row_estimate),
     columns: withCheckedValues(columns.get(oid) ?? [], tableKeys.checks, POSTGRES_LEXICON),
     primaryKey: tableKeys.primaryKey,
     uniqueKeys: distinctUniqueKeys(tableKeys),
