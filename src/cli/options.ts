@@ -11,6 +11,9 @@ export interface PolicyFlags {
   maxRows?: number;
   views: boolean;
   keysTable: string;
+  catalog?: 'auto' | 'typed' | 'compact';
+  budgetTokens?: number;
+  featured?: string[];
 }
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -63,6 +66,9 @@ export function addPolicyOptions(command: Command): Command {
     .addOption(new Option('--hide <table.column>', 'hide a column (table "*" for every table); repeatable').argParser(collectColumn))
     .addOption(new Option('--max-rows <n>', 'most rows one call returns (default 100)').argParser(integerIn(1, 10_000)))
     .option('--no-views', 'expose tables only, not views')
+    .addOption(new Option('--catalog <mode>', 'tool listing: auto (typed tools within the budget), typed, compact (generic tools)').choices(['auto', 'typed', 'compact']))
+    .addOption(new Option('--budget-tokens <n>', 'token budget of the auto listing (default 10000)').argParser(integerIn(1_000, 1_000_000)))
+    .addOption(new Option('--featured <table>', 'table whose typed tools auto lists first; repeatable').argParser(collect))
     .addOption(keysTableOption());
 }
 
@@ -96,5 +102,14 @@ export function policyOptions(flags: PolicyFlags): ConexorOptions {
     views: flags.views,
     ...(Object.keys(hidden).length > 0 ? { hiddenColumns: hidden } : {}),
     ...(flags.maxRows !== undefined ? { maxRows: flags.maxRows } : {}),
+    ...(flags.catalog || flags.budgetTokens !== undefined || flags.featured
+      ? {
+          catalog: {
+            ...(flags.catalog ? { mode: flags.catalog } : {}),
+            ...(flags.budgetTokens !== undefined ? { budgetTokens: flags.budgetTokens } : {}),
+            ...(flags.featured ? { featured: flags.featured } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -332,6 +332,28 @@ describe('tools', () => {
     expect(parsed.tools.map((tool) => tool.name).sort()).toEqual(['aggregate_orders', 'count_orders', 'query_orders', 'query_orders_by_id']);
     expect(parsed.tools[0]?.inputSchema).toBeTypeOf('object');
   });
+
+  it('chooses the listing with --catalog, --budget-tokens and --featured, and names a featured table that does not exist', async () => {
+    const compact = await cli(['tools', '--db', shopFile, '--json', '--catalog', 'compact']);
+    expect(compact.code, compact.stderr).toBe(0);
+    const names = (JSON.parse(compact.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name);
+    expect(names).toEqual(['search_tables', 'query', 'count', 'aggregate']);
+
+    // A budget too small for every typed tool: the generic tools, then the featured table's typed tools first.
+    const featured = await cli(['tools', '--db', shopFile, '--json', '--budget-tokens', '1500', '--featured', 'orders']);
+    expect(featured.code, featured.stderr).toBe(0);
+    const chosen = (JSON.parse(featured.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name);
+    expect(chosen.slice(0, 4)).toEqual(['search_tables', 'query', 'count', 'aggregate']);
+    expect(chosen).toContain('query_orders');
+
+    const wrong = await cli(['tools', '--db', shopFile, '--featured', 'order']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('catalog.featured names table "order", which is not exposed; did you mean');
+    expect(wrong.stderr).toMatch(/did you mean [^\n]*"orders"/);
+    const mode = await cli(['tools', '--db', shopFile, '--catalog', 'everything']);
+    expect(mode.code).not.toBe(0);
+    expect(mode.stderr).toContain('auto, typed, compact');
+  });
 });
 
 describe('keys', () => {

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
+import { estimateTokens } from '../../catalog/budget.js';
 import { createConexor } from '../../conexor.js';
 import { openDatabase, parseDatabaseTarget } from '../database.js';
 import { formatTable } from '../format.js';
 import { addPolicyOptions, databaseOption, policyOptions, type PolicyFlags } from '../options.js';
 
-/** Rough token count of a tool definition: about four bytes of JSON per token. */
-export function approximateTokens(bytes: number): number {
-  return Math.ceil(bytes / 4);
-}
 
 /** Registers `tools`: what a client would see in `tools/list`, and what it costs in context. */
 export function registerToolsCommand(program: Command): void {
@@ -25,15 +22,14 @@ export function registerToolsCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify({ tools }, null, 2)}\n`);
           return;
         }
-        const sizes = tools.map((tool) => Buffer.byteLength(JSON.stringify(tool)));
-        const rows = tools.map((tool, index) => {
-          const bytes = sizes[index] ?? 0;
-          return [tool.name, `${bytes} B`, `~${approximateTokens(bytes)} tokens`];
+        const rows = tools.map((tool) => {
+          const json = JSON.stringify(tool);
+          return [tool.name, `${Buffer.byteLength(json)} B`, `~${estimateTokens(json)} tokens`];
         });
-        // The whole tools/list payload, as a client receives it.
-        const total = Buffer.byteLength(JSON.stringify({ tools }));
+        // The whole tools/list payload, as a client receives it; tokens are conexor's estimate (see docs/catalog.md).
+        const payload = JSON.stringify({ tools });
         process.stdout.write(`${formatTable(['TOOL', 'BYTES', 'TOKENS'], rows)}\n`);
-        process.stdout.write(`Total: ${tools.length} tools, ${total} B, ~${approximateTokens(total)} tokens\n`);
+        process.stdout.write(`Total: ${tools.length} tools, ${Buffer.byteLength(payload)} B, ~${estimateTokens(payload)} tokens\n`);
         if (tools.length === 0) process.stderr.write('No tables matched: check --schema, --include and --exclude.\n');
       } finally {
         await knex.destroy();
