@@ -84,15 +84,41 @@ function decimalText(dialect: Dialect, column: string): string {
 /** `avg` as documented: the exact sum as a number divided by the count of values. */
 const average = (sum: string | number | null, count: number) => (sum == null || count === 0 ? null : Number(sum) / count);
 
-/** A connected client on a conexor with the clock pinned to {@link NOW} in UTC. */
+/**
+ * Clients listing the generic tools only (`catalog.mode: 'compact'`), by the typed client of the same database: every
+ * question asked through a typed tool is asked again through the generic one, which must answer exactly alike.
+ */
+const genericTwins = new WeakMap<Client, Client>();
+/** Questions asked again through a generic tool (so a renamed tool cannot silently skip the comparison). */
+let genericChecks = 0;
+
+/** A connected client on a conexor with the clock pinned to {@link NOW} in UTC (and its generic twin). */
 async function pinnedClient(db: TestDatabase): Promise<Client> {
-  const cx = await createConexor(db.knex, { clock: () => NOW, timeZone: 'UTC' });
-  return connectClient(cx.createServer());
+  const options = { clock: () => NOW, timeZone: 'UTC' };
+  const typed = await createConexor(db.knex, { ...options, catalog: { mode: 'typed' } });
+  const generic = await createConexor(db.knex, { ...options, catalog: { mode: 'compact' } });
+  const client = await connectClient(typed.createServer());
+  genericTwins.set(client, await connectClient(generic.createServer()));
+  return client;
+}
+
+/** The generic tool and `table` argument that ask what a typed tool asks (`aggregate_orders` → `aggregate`, orders). */
+function genericForm(name: string): { tool: string; table: string } | undefined {
+  const match = /^(query|count|aggregate)_(.+)$/.exec(name);
+  if (!match || (match[1] === 'query' && match[2]?.includes('_by_'))) return undefined;
+  return { tool: match[1] as string, table: match[2] as string };
 }
 
 async function ok(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
   const result = await call(client, name, args);
   expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
+  const twin = genericTwins.get(client);
+  const generic = genericForm(name);
+  if (twin && generic) {
+    const again = await call(twin, generic.tool, { table: generic.table, ...args });
+    expect(again, `${generic.tool} {table: ${generic.table}} answers as ${name}`).toEqual(result);
+    genericChecks += 1;
+  }
   return result;
 }
 
@@ -102,6 +128,11 @@ async function rowsOf(client: Client, name: string, args: Record<string, unknown
 
 /** The `Resolved times` line of a result's text. */
 const resolvedLine = (result: CallToolResult) => textOf(result).split('\n').find((line) => line.startsWith('Resolved times'));
+
+afterAll(() => {
+  // Every question but the lookups goes through both forms.
+  expect(genericChecks).toBeGreaterThanOrEqual(10 * DIALECTS.length);
+});
 
 describe.each(DIALECTS)('business questions on the demo shop (%s)', (dialect) => {
   let db: TestDatabase;
@@ -126,6 +157,7 @@ describe.each(DIALECTS)('business questions on the demo shop (%s)', (dialect) =>
   }, 120_000);
 
   afterAll(async () => {
+    if (client) await genericTwins.get(client)?.close();
     await client?.close();
     await db?.destroy();
   });
@@ -373,6 +405,7 @@ describe.each(DIALECTS)('business questions on Chinook (%s)', (dialect) => {
   }, 120_000);
 
   afterAll(async () => {
+    if (client) await genericTwins.get(client)?.close();
     await client?.close();
     await db?.destroy();
   });
