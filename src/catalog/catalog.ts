@@ -20,7 +20,7 @@ export interface TableCatalog {
   readonly schema: ExposedSchema;
   readonly entries: readonly TableEntry[];
   readonly byTable: ReadonlyMap<ExposedTable['table'], TableEntry>;
-  /** Finds a table by its tool base name (`invoice_line`), its own name (`InvoiceLine`) or `schema.table`. */
+  /** Finds a table by its tool base name (`invoice_line`), its own name (`InvoiceLine`) or `schema.table`, in any case. */
   find(name: string): TableEntry | undefined;
 }
 
@@ -50,10 +50,17 @@ export function buildTableCatalog(schema: ExposedSchema, options: ResolvedOption
     if (!byName.has(`${owner}.${name}`)) byName.set(`${owner}.${name}`, entry);
     if (owner === schema.defaultSchema && !byName.has(name)) byName.set(name, entry);
   }
+  // A spelling that differs only in case finds the table when no other table has that spelling.
+  const folded = new Map<string, TableEntry | null>();
+  for (const [name, entry] of byName) {
+    const key = name.toLowerCase();
+    const existing = folded.get(key);
+    folded.set(key, existing === undefined || existing === entry ? entry : null);
+  }
   return {
     schema,
     entries,
     byTable: new Map(entries.map((entry) => [entry.exposed.table, entry])),
-    find: (name) => byName.get(name),
+    find: (name) => byName.get(name) ?? folded.get(name.toLowerCase()) ?? undefined,
   };
 }
