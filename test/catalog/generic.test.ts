@@ -10,6 +10,7 @@ import { createConexor, type AuditEvent, type CallerPolicy, type ConexorOptions 
 import { snakeCase } from '../../src/shared/snake-case.js';
 import { loadChinook } from '../support/chinook.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { INJECTION_PAYLOADS } from '../support/injection-payloads.js';
 import { call, connectClient, textOf } from '../support/mcp.js';
 
 const TABLES = ['album', 'artist', 'customer', 'employee', 'genre', 'invoice', 'invoice_line', 'media_type', 'playlist', 'playlist_track', 'track'];
@@ -172,6 +173,26 @@ describe.each(DIALECTS)('catalog modes and generic tools on Chinook (%s)', (dial
     expect(queryTool?.inputSchema.properties?.limit).toMatchObject({ maximum: 5, default: 5 });
     const tooMany = await call(limited, 'query', { table: 'genre', limit: 6 });
     expect(textOf(tooMany)).toBe('Invalid arguments for query: limit: at most 5 rows are allowed for this caller.');
+  });
+
+  it('refuses every injection payload as a table, field or search pattern, and changes nothing', async () => {
+    const client = await clientWith({ catalog: { mode: 'compact' } });
+    const before = await db.knex(c('Genre')).count({ n: '*' });
+    for (const payload of INJECTION_PAYLOADS) {
+      const asTable = await call(client, 'count', { table: payload });
+      expect(asTable.isError, payload).toBe(true);
+      expect(textOf(asTable)).toMatch(/^Invalid arguments for count: table: /);
+      const asField = await call(client, 'query', { table: 'genre', where: [{ field: payload, op: 'eq', value: 1 }] });
+      expect(asField.isError, payload).toBe(true);
+      const asColumn = await call(client, 'aggregate', { table: 'genre', group_by: [payload] });
+      expect(asColumn.isError, payload).toBe(true);
+      // A pattern is matched in memory against names and descriptions, never sent to the database.
+      const asPattern = await call(client, 'search_tables', { pattern: payload.slice(0, 200) });
+      expect(asPattern.isError ?? false, payload).toBe(false);
+      const asValue = await call(client, 'count', { table: 'genre', where: [{ field: c('Name'), op: 'eq', value: payload.slice(0, 1000).replace(/\u0000/g, '') }] });
+      expect(asValue.structuredContent, payload).toEqual({ count: 0 });
+    }
+    expect(await db.knex(c('Genre')).count({ n: '*' })).toEqual(before);
   });
 
   it('records generic calls with their table, kind and arguments', async () => {
