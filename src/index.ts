@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { createConexor, createConexorServer, type CallContext, type Conexor } from './conexor.js';
-export type { ArgumentLimits, ConexorOptions } from './policy/options.js';
+export type { ArgumentLimits, CatalogOptions, ConexorOptions } from './policy/options.js';
 export type { CallerIdentity, CallerPolicy, RequestContext, ScopeValue } from './policy/caller.js';
 export type { ExposedForeignKey, ExposedSchema, ExposedTable } from './policy/policy.js';
 export type {
