@@ -205,7 +205,8 @@ export class CallPipeline {
     let rowCount: number | null = null;
     let truncated: boolean | null = null;
     let result: CallToolResult;
-    let target: TableEntry | undefined;
+    // A typed tool names its table: the audit records it even when the call is refused.
+    let target: TableEntry | undefined = entry.form === 'typed' ? entry.table : undefined;
     let redaction: RedactionSubject = { fields: null, lookup: entry.form === 'typed' && entry.spec.kind === 'lookup' };
     try {
       const policy = await this.policyFor(context);

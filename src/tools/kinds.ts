@@ -27,6 +27,8 @@ export interface Listing {
 /** What the listing of a kind may refer to. */
 export interface ListingContext {
   readonly options: ResolvedOptions;
+  /** Whether any exposed table has relations (the generic tools then offer `has` and `relation.field`). */
+  readonly relations: boolean;
 }
 
 /**
@@ -81,10 +83,10 @@ function objectSchema(properties: Record<string, JsonSchema>, required: readonly
   return { type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}), additionalProperties: false };
 }
 
-function queryProperties(where: string, options: ResolvedOptions): Record<string, JsonSchema> {
+function queryProperties(where: string, relations: boolean, options: ResolvedOptions): Record<string, JsonSchema> {
   return {
     where: whereArray(where),
-    columns: { type: 'array', items: { type: 'string' }, description: 'Default all; relation.field reads a related row' },
+    columns: { type: 'array', items: { type: 'string' }, description: relations ? 'Default all; relation.field reads a related row' : 'Default all' },
     order_by: { ...OBJECTS, description: '[{field, direction: asc|desc}]' },
     limit: limitProperty(options),
     offset: OFFSET,
@@ -111,11 +113,11 @@ const query: ToolKindSpec = {
   typedNames: (entry) => [entry.names.query],
   typed: (entry, { options }) => ({
     description: `Rows of ${entry.description}`,
-    inputSchema: objectSchema(queryProperties(whereGrammar(entry.exposed.relations.length > 0), options)),
+    inputSchema: objectSchema(queryProperties(whereGrammar(entry.exposed.relations.length > 0), entry.exposed.relations.length > 0, options)),
   }),
-  genericListing: ({ options }) => ({
+  genericListing: ({ options, relations }) => ({
     description: 'Rows of any table; its fields and relations as search_tables shows them.',
-    inputSchema: objectSchema({ table: TABLE, ...queryProperties(whereGrammar(true), options) }, ['table']),
+    inputSchema: objectSchema({ table: TABLE, ...queryProperties(whereGrammar(relations), relations, options) }, ['table']),
   }),
   input: (entry, options) => queryInput(entry.fields, options),
   arguments: () => ['where', 'columns', 'order_by', 'limit', 'offset'],

@@ -58,7 +58,7 @@ export interface ToolCatalog {
 /** Builds every tool definition from what policy exposes. */
 export function buildCatalog(schema: ExposedSchema, options: ResolvedOptions): ToolCatalog {
   const tables = buildTableCatalog(schema, options);
-  const context = { options };
+  const context = { options, relations: schema.tables.some((table) => table.relations.length > 0) };
   const typed: TypedTool[] = [];
   const typedByTable = new Map<TableEntry, TypedTool[]>();
   for (const table of tables.entries) {
