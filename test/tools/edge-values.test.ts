@@ -222,7 +222,7 @@ describe.each(DIALECTS)('values at the edges on %s', (dialect) => {
       ['naive', 2],
     ] as const) {
       expect(await refusal(TOKYO, 'count_events', { where: [{ field, op: 'gt', value: { ago: { years: 2025 } } }] })).toBe(
-        'Invalid arguments: where[0].value: {"ago":{"years":2025}} lies outside the years 0001 to 9999 once converted to UTC.',
+        'Invalid arguments for count_events: where[0].value: {"ago":{"years":2025}} lies outside the years 0001 to 9999 once converted to UTC.',
       );
       const result = await call(client(TOKYO), 'count_events', { where: [{ field, op: 'gt', value: { ago: { years: 2024 } } }] });
       expect(result.structuredContent).toMatchObject({ count, resolved_time: { values: [{ resolved: '0002-01-01T09:00:00+09:18:59' }] } });
