@@ -74,9 +74,11 @@ describe.each(DIALECTS)('columns named like object properties on %s', (dialect) 
     expect(Object.keys(tool(`query_protos_by_${ctor}`)?.inputSchema.properties ?? {})).toEqual([ctor]);
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(keysIn(tools)).not.toContain(name);
     const description = tool('query_protos')?.description ?? '';
-    for (const note of ['proto: column "__proto__"', `${ctor}: column "constructor"`, 'to_string: column "toString"', 'has_own_property: column "hasOwnProperty"']) {
+    // Each field is stated once with its type, and the column it stands for.
+    for (const note of ['proto text (column "__proto__")', `${ctor} text (column "constructor")`, 'to_string text (column "toString")', 'has_own_property int (column "hasOwnProperty")']) {
       expect(description).toContain(note);
     }
+    expect(description).toContain('id int (key)');
   });
 
   it('returns the value of every column in query results, also when some columns are selected', async () => {
