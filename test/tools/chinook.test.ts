@@ -203,18 +203,17 @@ describe.each(DIALECTS)('Chinook tools on %s', (dialect) => {
       expect(tools.map((tool) => tool.name)).toEqual(expected);
     });
 
-    it('marks every tool read-only and gives each an output schema', async () => {
+    it('marks every tool read-only, with a slim input schema, no output schema and a description under 2 KB', async () => {
       const { tools } = await client.listTools();
       for (const tool of tools) {
-        expect(tool.annotations, tool.name).toEqual({
-          readOnlyHint: true,
-          destructiveHint: false,
-          idempotentHint: true,
-          openWorldHint: false,
-        });
-        expect(tool.outputSchema?.type, tool.name).toBe('object');
+        expect(tool.annotations, tool.name).toEqual({ readOnlyHint: true, openWorldHint: false });
+        expect(tool.outputSchema, tool.name).toBeUndefined();
         expect(tool.inputSchema.type, tool.name).toBe('object');
         expect(tool.description, tool.name).toBeTruthy();
+        // Claude Code cuts every tool description at 2 KB.
+        expect(Buffer.byteLength(tool.description ?? ''), tool.name).toBeLessThanOrEqual(2048);
+        // No per-field enum: field names and values are in the description, and checked on the server.
+        expect(JSON.stringify(tool.inputSchema), tool.name).not.toContain('"enum"');
       }
     });
 
@@ -223,28 +222,31 @@ describe.each(DIALECTS)('Chinook tools on %s', (dialect) => {
       const byName = new Map(tools.map((tool) => [tool.name, tool.description ?? '']));
       const plain = new Map((await plainClient.listTools()).tools.map((tool) => [tool.name, tool.description ?? '']));
       for (const [table, key] of TABLES) {
-        const realName = `"${n(table)}"`;
+        const realName = `table "${n(table)}"`;
         const lookup = `query_${table}_by_${key.join('_and_')}`;
         for (const tool of [`query_${table}`, lookup, `count_${table}`, `aggregate_${table}`]) expect(byName.get(tool), tool).toContain(realName);
-        const description = byName.get(`query_${table}`);
-        expect(description).toContain(key.map(n).join(', '));
-        expect(byName.get(lookup)).toContain(key.map(n).join(', '));
-        // Every table of Chinook is related to another one: the sentence names exactly its relations.
-        const relations = /Relations: (.*?)\. /.exec(description ?? '')?.[1]?.split('; ');
+        const description = byName.get(`query_${table}`) ?? '';
+        expect(description).toMatch(new RegExp(`^Rows of table "${n(table)}"\\. Fields: `));
+        // Every key field is marked as such in the field list; the lookup names its whole key.
+        for (const field of key) expect(description, `${table}.${field}`).toContain(`${n(field)} int (key)`);
+        expect(byName.get(lookup)).toContain(`by its primary key ${key.map(n).join(', ')}; row is null when none matches.`);
+        expect(byName.get(`count_${table}`)).toBe(`Count rows of table "${n(table)}".`);
+        expect(byName.get(`aggregate_${table}`)).toContain(`Group and summarize rows of table "${n(table)}"; where as in query_${table}.`);
+        // Every table of Chinook is related to another one: the sentence, last, names exactly its relations.
+        const relations = / Relations: (.*)\.$/.exec(description)?.[1]?.split('; ');
         expect(relations?.sort(), table).toEqual(expectedRelations(table, n));
         expect(description).not.toContain('Links');
         if (!FOREIGN_KEYS[table]) expect(description).not.toContain('→');
         // Without relations, each foreign key is a link naming the target's key.
-        const link = plain.get(`query_${table}`);
-        for (const [column, target, targetColumn] of FOREIGN_KEYS[table] ?? []) {
-          expect(link, `${table}.${column}`).toContain(`${n(column)} → ${target}.${n(targetColumn)}`);
-        }
+        const link = plain.get(`query_${table}`) ?? '';
+        const links = / Links: (.*)\.$/.exec(link)?.[1]?.split('; ') ?? [];
+        expect(links.sort(), table).toEqual((FOREIGN_KEYS[table] ?? []).map(([column, target, targetColumn]) => `${n(column)} → ${target}.${n(targetColumn)}`).sort());
         expect(link).not.toContain('Relations');
         if (!FOREIGN_KEYS[table]) expect(link).not.toContain('→');
       }
       expect(byName.get('query_invoice')).toContain(`Relations: customer (${n('customer_id')} → customer); invoice_line (invoice_line rows).`);
       expect(byName.get('query_employee')).toContain('employee_by_reports_to (employee rows)');
-      expect(plain.get('query_invoice')).toContain('→ customer.');
+      expect(plain.get('query_invoice')).toContain(`Links: ${n('customer_id')} → customer.${n('customer_id')}.`);
     });
 
     it('keeps the tools/list payload small', async () => {
