@@ -76,15 +76,20 @@ describe.each(DIALECTS)('createConexorServer on %s', (dialect) => {
     expect(JSON.stringify(unknown)).toMatch(/no_such_tool/);
   });
 
-  it('sends instructions, annotations and output schemas', async () => {
+  it('sends instructions with the filter grammar once, read-only annotations and no output schema', async () => {
     const client = await connectClient(await createConexorServer(db.knex));
-    expect(client.getInstructions()).toMatch(/query_<table>/);
-    expect(client.getInstructions()).toMatch(/aggregate_<table>/);
-    expect(client.getInstructions()).toContain('relative and resolved by the server in UTC');
+    const instructions = client.getInstructions() ?? '';
+    expect(instructions).toMatch(/query_<table>/);
+    expect(instructions).toMatch(/aggregate_<table>/);
+    expect(instructions).toContain('relative and resolved by the server in UTC');
+    // The grammar every tool shares is stated once.
+    expect(instructions.split('Filters: where = [{field, op, value}, …], ANDed').length - 1).toBe(1);
+    expect(instructions.split('Ops: ').length - 1).toBe(1);
     const { tools } = await client.listTools();
+    expect(tools.length).toBeGreaterThan(0);
     for (const tool of tools) {
-      expect(tool.annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
-      expect(tool.outputSchema?.type).toBe('object');
+      expect(tool.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
+      expect(tool.outputSchema).toBeUndefined();
       expect(tool.name).toMatch(/^[a-z0-9_]{1,64}$/);
     }
     const orders = tools.find((tool) => tool.name === 'query_orders');
