@@ -336,6 +336,40 @@ describe.each(DIALECTS)('hard schema on %s', (dialect) => {
     expect(names).toEqual(conexor.tools.map((t) => t.name));
   });
 
+  it('by default (auto) lists the generic tools and the typed tools that fit, and reaches every table', async () => {
+    const auto = await createConexor(db.knex);
+    const autoClient = await connectClient(auto.createServer());
+    try {
+      const names = (await autoClient.listTools()).tools.map((t) => t.name);
+      expect(names.slice(0, 4)).toEqual(['search_tables', 'query', 'count', 'aggregate']);
+      // The typed query, lookup and count tools of the tables that fit the budget; the generic aggregate serves all.
+      const typed = names.slice(4);
+      expect(typed.length).toBeGreaterThan(0);
+      expect(typed.length).toBeLessThan(tools.length);
+      for (const name of typed) expect(tools.map((t) => t.name), name).toContain(name);
+      expect(typed.filter((name) => name.startsWith('aggregate_'))).toEqual([]);
+
+      // Every table has a typed count tool `count_<table>`; search_tables lists each under that name.
+      const bases = tools.filter((t) => t.name.startsWith('count_')).map((t) => t.name.slice('count_'.length));
+      expect(bases).toHaveLength(conexor.exposed.tables.length);
+      const found = await call(autoClient, 'search_tables', {});
+      expect(found.isError, textOf(found)).toBeFalsy();
+      const listed = (found.structuredContent as { total: number; tables: { table: string }[] }).tables.map((t) => t.table);
+      expect(sorted(listed)).toEqual(sorted(bases));
+      // With detail=columns, each under its real name.
+      const detailed = textOf(await call(autoClient, 'search_tables', { detail: 'columns', limit: 50 }));
+      for (const table of conexor.exposed.tables) expect(detailed).toContain(`"${table.table.name}"`);
+      // The generic count reaches each of them, and counts what its typed count counts.
+      for (const base of bases) {
+        const counted = await call(autoClient, 'count', { table: base });
+        expect(counted.isError, `${base}: ${textOf(counted)}`).toBeFalsy();
+        expect(counted.structuredContent, base).toEqual({ count: await count(`count_${base}`) });
+      }
+    } finally {
+      await autoClient.close();
+    }
+  });
+
   it('names the tools of every table as the naming rules say', () => {
     const special = new Set(
       [longAlpha, longOmega, 'InvoiceLine', NON_LATIN].flatMap((table) => toolsOf(tools, table).map((t) => t.name)),
