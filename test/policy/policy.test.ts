@@ -332,8 +332,12 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
   it('caps limit at maxRows and applies defaultLimit when no limit is given', async () => {
     const served = await serve({ maxRows: 5, defaultLimit: 3 });
     const { client } = served;
-    expect(served.tool('query_users').description).toContain('at most 5 rows');
-    expect(served.tool('query_users').inputSchema.properties?.limit).toMatchObject({ maximum: 5, default: 3 });
+    // The cap is in each limit's schema and, once, in the server instructions.
+    for (const name of ['query_users', 'aggregate_users']) {
+      expect(served.tool(name).inputSchema.properties?.limit, name).toEqual({ type: 'integer', maximum: 5, default: 3 });
+    }
+    expect(served.tool('count_users').inputSchema.properties?.limit).toBeUndefined();
+    expect(client.getInstructions()).toContain('At most 5 rows per call');
 
     const first = await ok(client, 'query_users', {});
     expect(rowsOf(first).rows.map((row) => row.id)).toEqual([1, 2, 3]);
