@@ -107,10 +107,24 @@ describe.each(DIALECTS)('caller policy and tenant scoping on %s', (dialect) => {
       'count_products',
       'aggregate_products',
     ]);
-    // The check above also covers relation fields and aggregate schemas: the customer's fields are offered, its tenant_id is not.
-    const ordersSchema = JSON.stringify(listing.tools.find((tool) => tool.name === 'query_orders')?.inputSchema);
-    expect(ordersSchema).toContain('"customer.name"');
-    expect(JSON.stringify(listing.tools.find((tool) => tool.name === 'aggregate_orders')?.inputSchema)).toContain('"customer.name"');
+    // The check above covers names, descriptions and input schemas, relations included: the customer is offered, its tenant_id is not.
+    const description = (name: string) => listing.tools.find((tool) => tool.name === name)?.description ?? '';
+    expect(description('query_orders')).toContain('Fields: id int (key), customer_id int, total int. Relations: customer (customer_id → customers).');
+    expect(description('query_customers')).toContain('Fields: id int (key), name text. Relations: orders (orders rows).');
+    // Named in a call, the scoping column is refused like a field that does not exist, and the error lists it nowhere.
+    for (const [tool, args] of [
+      ['query_orders', (field: string) => ({ where: [{ field, op: 'eq', value: 2 }] })],
+      ['query_orders', (field: string) => ({ columns: ['id', `customer.${field}`] })],
+      ['count_customers', (field: string) => ({ where: [{ field, op: 'eq', value: 2 }] })],
+      ['aggregate_orders', (field: string) => ({ group_by: [field] })],
+    ] as const) {
+      const scoping = await call(client, tool, args('tenant_id'));
+      const absent = await call(client, tool, args('no_such_field'));
+      expect(scoping.isError, tool).toBe(true);
+      expect(text(scoping), tool).toMatch(new RegExp(`^Invalid arguments for ${tool}: `));
+      expect(text(scoping).replaceAll('tenant_id', 'no_such_field'), tool).toBe(text(absent));
+      expect(text(absent), tool).not.toContain('tenant');
+    }
     const rows = (await call(client, 'query_orders')).structuredContent as { rows: Record<string, unknown>[] };
     expect(rows.rows.every((row) => !('tenant_id' in row))).toBe(true);
     const related = (await call(client, 'query_orders', { columns: ['id', 'customer.name'], order_by: [{ field: 'id' }] })).structuredContent as {
