@@ -110,31 +110,20 @@ async function createSchema(db: TestDatabase): Promise<void> {
 
 type Rows = { rows: Record<string, unknown>[]; truncated: boolean };
 
-/** Every enum value and every property name anywhere in a JSON Schema (its `$defs` included). */
-function schemaNames(node: unknown, found = { enums: new Set<string>(), properties: new Set<string>() }) {
-  if (Array.isArray(node)) {
-    for (const item of node) schemaNames(item, found);
-  } else if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'enum' && Array.isArray(value)) for (const item of value) if (typeof item === 'string') found.enums.add(item);
-      if (key === 'const' && typeof value === 'string') found.enums.add(value);
-      if (key === 'properties' && value && typeof value === 'object') for (const name of Object.keys(value)) found.properties.add(name);
-      schemaNames(value, found);
-    }
-  }
-  return found;
-}
-
 const toolNamed = (tools: readonly Tool[], name: string): Tool => {
   const tool = tools.find((candidate) => candidate.name === name);
   if (!tool) throw new Error(`no tool ${name} in ${tools.map((t) => t.name).join(', ')}`);
   return tool;
 };
 
-/** Relation fields (`relation.field`) a tool's input schema offers. */
-const relationFieldsOf = (tool: Tool) => [...schemaNames(tool.inputSchema).enums].filter((name) => name.includes('.'));
-/** Whether a tool's input schema offers `has` filters. */
-const offersHas = (tool: Tool) => schemaNames(tool.inputSchema).properties.has('has');
+/**
+ * The relations a query tool's description offers (`… Relations: customer (customer_id → customers); order_items
+ * (order_items rows).`), by name: what `has` and `relation.field` use. Other kinds of a table refer to its query tool.
+ */
+const relationsOf = (tool: Tool): string[] =>
+  / Relations: (.*)\.$/.exec(tool.description ?? '')?.[1]?.split('; ').map((relation) => relation.replace(/ \(.*$/, '')) ?? [];
+/** Whether a tool's listing offers `has` filters: its filter grammar names them. */
+const offersHas = (tool: Tool) => JSON.stringify(tool).includes('{has: relation');
 
 function expectRefused(result: CallToolResult, tool: string, path: RegExp, label = '', hidden: readonly string[] = HIDDEN): void {
   const text = textOf(result);
@@ -255,15 +244,18 @@ describe.each(DIALECTS)('analytics policy on %s', (dialect) => {
       const off = await open({ relations: false });
       try {
         const withRelations = await on.client.listTools();
-        expect(relationFieldsOf(toolNamed(withRelations.tools, 'query_orders'))).toContain('customer.name');
-        expect(relationFieldsOf(toolNamed(withRelations.tools, 'aggregate_orders'))).toContain('customer.country');
+        expect(relationsOf(toolNamed(withRelations.tools, 'query_orders'))).toEqual(expect.arrayContaining(['customer', 'order_items']));
+        expect(toolNamed(withRelations.tools, 'aggregate_orders').description).toContain('where as in query_orders');
         expect(offersHas(toolNamed(withRelations.tools, 'query_orders'))).toBe(true);
 
         const listing = await off.client.listTools();
         for (const tool of listing.tools) {
-          expect(relationFieldsOf(tool), tool.name).toEqual([]);
+          expect(relationsOf(tool), tool.name).toEqual([]);
+          expect(tool.description, tool.name).not.toContain('Relations');
           expect(offersHas(tool), tool.name).toBe(false);
         }
+        // The foreign key is still described, as a link.
+        expect(toolNamed(listing.tools, 'query_orders').description).toContain('Links: customer_id → customers.id.');
         // Same tools, only without relations.
         expect(listing.tools.map((tool) => tool.name)).toEqual(withRelations.tools.map((tool) => tool.name));
 
@@ -368,12 +360,28 @@ describe.each(DIALECTS)('analytics policy on %s', (dialect) => {
       const listing = await one.listTools();
       const text = JSON.stringify(listing);
       for (const name of HIDDEN) expect(text, name).not.toContain(name);
-      const aggregateOrders = toolNamed(listing.tools, 'aggregate_orders');
-      const names = schemaNames(aggregateOrders.inputSchema).enums;
       // Related fields are offered (the policy does not just drop relations), hidden ones never.
-      for (const visible of ['status', 'total', 'customer.name', 'customer.country', 'customer.email', 'customer.created_at']) expect([...names], visible).toContain(visible);
-      for (const name of names) for (const hidden of HIDDEN) expect(name).not.toContain(hidden);
-      expect(relationFieldsOf(toolNamed(listing.tools, 'query_orders'))).toEqual(expect.arrayContaining(['customer.name', 'customer.country']));
+      expect(relationsOf(toolNamed(listing.tools, 'query_orders'))).toEqual(expect.arrayContaining(['customer']));
+      expect(toolNamed(listing.tools, 'query_customers').description).toContain('Fields: id int (key), name text, country text, email text, created_at datetime.');
+      for (const visible of ['status', 'total', 'customer.name', 'customer.country', 'customer.email', 'customer.created_at']) {
+        expect((await call(one, 'aggregate_orders', { group_by: [visible] })).isError, visible).toBeFalsy();
+      }
+      // Named in a call, a hidden column is refused like a field that does not exist: the message lists the
+      // allowed fields and names nothing hidden.
+      for (const [tool, args] of [
+        ['aggregate_orders', (field: string) => ({ group_by: [`customer.${field}`] })],
+        ['aggregate_customers', (field: string) => ({ metrics: [{ fn: 'count_distinct', field }] })],
+        ['query_orders', (field: string) => ({ columns: ['id', `customer.${field}`] })],
+        ['count_customers', (field: string) => ({ where: [{ field, op: 'is_not_null' }] })],
+      ] as const) {
+        const absent = await call(one, tool, args('no_such_field'));
+        for (const hidden of HIDDEN) {
+          const refused = await call(one, tool, args(hidden));
+          expectRefused(refused, tool, /\[\d\]/, `${tool} ${hidden}`);
+          expect(textOf(refused).replaceAll(hidden, 'no_such_field'), `${tool} ${hidden}`).toBe(textOf(absent));
+        }
+        expect(textOf(absent), tool).toMatch(/allowed: |expected one of /);
+      }
       const resource = JSON.stringify(await one.readResource({ uri: 'conexor://schema' }));
       for (const name of HIDDEN) expect(resource, name).not.toContain(name);
     });
@@ -497,7 +505,7 @@ describe.each(DIALECTS)('analytics policy on %s', (dialect) => {
       const listing = await ordersOnly.listTools();
       expect(listing.tools.map((tool) => tool.name).sort()).toEqual(['aggregate_orders', 'count_orders', 'query_orders', 'query_orders_by_id']);
       for (const tool of listing.tools) {
-        expect(relationFieldsOf(tool), tool.name).toEqual([]);
+        expect(relationsOf(tool), tool.name).toEqual([]);
         expect(offersHas(tool), tool.name).toBe(false);
         expect(JSON.stringify(tool), tool.name).not.toMatch(/customer\.|order_items/);
         // Not even as a foreign key in the description.
@@ -524,16 +532,17 @@ describe.each(DIALECTS)('analytics policy on %s', (dialect) => {
       const narrowed = await withItems.listTools();
       expect(narrowed.tools.map((tool) => tool.name).filter((name) => name.startsWith('aggregate_')).sort()).toEqual(['aggregate_order_items', 'aggregate_orders']);
       const queryOrders = toolNamed(narrowed.tools, 'query_orders');
-      expect(relationFieldsOf(queryOrders)).toEqual([]);
+      expect(relationsOf(queryOrders)).toEqual(['order_items']);
       expect(offersHas(queryOrders)).toBe(true);
-      expect(JSON.stringify(queryOrders)).not.toContain('customer.');
-      const enums = [...schemaNames(queryOrders.inputSchema).enums];
-      expect(enums).toContain('order_items');
-      expect(enums).not.toContain('customer');
+      // customer_id and product_id stay fields; the tables behind them are named nowhere.
+      expect(JSON.stringify(narrowed)).not.toMatch(/customer\.|product\.|customers|products|"customer"|"product"/);
       // order_items keeps its relation to orders, loses the one to products.
-      expect(relationFieldsOf(toolNamed(narrowed.tools, 'aggregate_order_items'))).toEqual(expect.arrayContaining(['order.status']));
-      expect(relationFieldsOf(toolNamed(narrowed.tools, 'aggregate_order_items')).filter((name) => name.startsWith('product.'))).toEqual([]);
+      expect(relationsOf(toolNamed(narrowed.tools, 'query_order_items'))).toEqual(['order']);
       expect(await countOf(withItems, 'count_orders', { where: [{ has: 'order_items' }] })).toBe(2);
+      expect(await rowsOf(withItems, 'aggregate_order_items', { group_by: ['order.status'] })).toEqual([
+        { 'order.status': 'paid', count: 2 },
+        { 'order.status': null, count: 1 },
+      ]);
       expectRefused(await call(withItems, 'count_orders', { where: [{ has: 'customer' }] }), 'count_orders', /where\[0\]/, 'has customer');
       expectRefused(await call(withItems, 'aggregate_orders', { group_by: ['customer.country'] }), 'aggregate_orders', /group_by\[0\]/, 'customer.country');
       expectRefused(await call(withItems, 'aggregate_order_items', { group_by: ['product.name'] }), 'aggregate_order_items', /group_by\[0\]/, 'product.name');
