@@ -371,6 +371,13 @@ interface TableInfo {
   readonly name: string;
   readonly fields: readonly FieldInfo[];
 }
+/** One table as the `conexor://schema` resource describes it (src/server/schema-resource.ts). */
+interface SchemaTable {
+  readonly table: string;
+  readonly schema: string;
+  readonly tools: readonly string[];
+  readonly fields: readonly { readonly name: string; readonly column?: string; readonly type: string }[];
+}
 interface ToolInfo {
   readonly name: string;
   readonly kind: 'query' | 'lookup' | 'count' | 'aggregate';
@@ -531,11 +538,14 @@ function snake(name: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
-function resolveRef(root: Record<string, unknown>, node: unknown): Record<string, unknown> {
-  const ref = (node as { $ref?: unknown } | undefined)?.$ref;
-  if (typeof ref !== 'string') return (node ?? {}) as Record<string, unknown>;
-  const defs = (root.$defs ?? {}) as Record<string, unknown>;
-  return resolveRef(root, defs[ref.replace('#/$defs/', '')]);
+/** A tool's kind, as the first words of its description state it (src/tools/kinds.ts). */
+function kindOf(tool: Tool): ToolInfo['kind'] {
+  const description = tool.description ?? '';
+  if (description.startsWith('Rows of ')) return 'query';
+  if (description.startsWith('One row of ')) return 'lookup';
+  if (description.startsWith('Count rows of ')) return 'count';
+  if (description.startsWith('Group and summarize rows of ')) return 'aggregate';
+  throw new Error(`${tool.name}: no kind in its description: ${description.slice(0, 80)}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -629,7 +639,7 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     });
     client = await connectClient(conexor.createServer());
     before = await snapshot(db);
-    tools = describeTools([...conexor.tools]);
+    tools = await describeTools((await client.listTools()).tools);
     for (const table of conexor.exposed.tables) {
       const rows = (await exec(db, `SELECT COUNT(*) AS n FROM ${q(dialect, table.table.name)}`)) as unknown;
       const list = Array.isArray(rows) ? (Array.isArray(rows[0]) ? rows[0] : rows) : (rows as { rows: unknown[] }).rows;
@@ -649,44 +659,45 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     await db?.destroy();
   });
 
-  /** Pairs each listed tool with its table and fields: field names come from the listing, types from `exposed`. */
-  function describeTools(listed: Tool[]): ToolInfo[] {
-    const tables = conexor.exposed.tables.map((exposed) => {
-      const base = snake(exposed.table.name);
-      const query = listed.find((tool) => tool.name === `query_${base}`);
-      if (!query) throw new Error(`no query tool for ${exposed.table.name}`);
-      const schema = query.inputSchema as Record<string, unknown>;
-      const columnsProperty = resolveRef(schema, (schema.properties as Record<string, unknown>).columns);
-      const names = resolveRef(schema, columnsProperty.items).enum as string[];
-      expect(names.length).toBe(exposed.columns.length);
-      const fields = names.map((field, index) => ({ field, column: exposed.columns[index] as ColumnModel }));
-      return { base, info: { name: exposed.table.name, fields } as TableInfo };
-    });
-    const result: ToolInfo[] = [];
-    for (const tool of listed) {
-      const owner = tables
-        .filter(
-          ({ base }) =>
-            tool.name === `query_${base}` || tool.name === `count_${base}` || tool.name === `aggregate_${base}` || tool.name.startsWith(`query_${base}_by_`),
-        )
-        .sort((a, b) => b.base.length - a.base.length)[0];
-      if (!owner) throw new Error(`tool ${tool.name} belongs to no table`);
-      const kind = tool.name.startsWith('count_')
-        ? 'count'
-        : tool.name.startsWith('aggregate_')
-          ? 'aggregate'
-          : tool.name === `query_${owner.base}`
-            ? 'query'
-            : 'lookup';
-      const keyNames = kind === 'lookup' ? Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>) : [];
-      const keyFields = keyNames.map((name) => {
-        const found = owner.info.fields.find((field) => field.field === name);
+  /**
+   * Pairs each listed tool with its table and fields, as a client learns them: the `conexor://schema` resource gives
+   * every table's fields (and the column each stands for) and its tools, each tool's description its kind, a
+   * lookup's arguments its key. Column models (native types, enum values) come from `exposed`.
+   */
+  async function describeTools(listed: readonly Tool[]): Promise<ToolInfo[]> {
+    const resource = await client.readResource({ uri: 'conexor://schema' });
+    const first = resource.contents[0];
+    const document = JSON.parse(first && 'text' in first ? first.text : '{}') as { tables: SchemaTable[] };
+    expect(document.tables).toHaveLength(conexor.exposed.tables.length);
+    const owners = new Map<string, TableInfo>();
+    for (const summary of document.tables) {
+      const exposed = conexor.exposed.tables.find((candidate) => candidate.table.schema === summary.schema && candidate.table.name === summary.table);
+      if (!exposed) throw new Error(`the schema resource names ${summary.schema}.${summary.table}, which is not exposed`);
+      const fields = summary.fields.map(({ name, column, type }): FieldInfo => {
+        const model = exposed.columns.find((candidate) => candidate.name === (column ?? name));
+        if (!model) throw new Error(`${summary.table}.${name}: no exposed column ${column ?? name}`);
+        expect(type, `${summary.table}.${name}`).toBe(model.type);
+        return { field: name, column: model };
+      });
+      // Every visible column is a field, once.
+      expect(fields.map(({ column }) => column)).toEqual(exposed.columns);
+      const info: TableInfo = { name: exposed.table.name, fields };
+      for (const tool of summary.tools) {
+        if (owners.has(tool)) throw new Error(`${tool} belongs to two tables`);
+        owners.set(tool, info);
+      }
+    }
+    return listed.map((tool): ToolInfo => {
+      const table = owners.get(tool.name);
+      if (!table) throw new Error(`tool ${tool.name} belongs to no table`);
+      const kind = kindOf(tool);
+      const keyFields = (kind === 'lookup' ? Object.keys(tool.inputSchema.properties ?? {}) : []).map((name) => {
+        const found = table.fields.find((field) => field.field === name);
         if (!found) throw new Error(`${tool.name}: key ${name} is not a field`);
         return found;
       });
-      result.push({ name: tool.name, kind, table: owner.info, keyFields, definition: tool });
-    }
-    return result;
+      return { name: tool.name, kind, table, keyFields, definition: tool };
+    });
   }
 
   it('generates the expected tools, hiding the secret column and keeping hostile names out of tool names', async () => {
@@ -721,9 +732,9 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     expect(allTypes?.table.fields.length).toBe(18);
     const hostile = tools.find((tool) => tool.name === `query_${hostileBase}`);
     expect(hostile?.table.fields.map((field) => field.field)).toEqual(['id', 'a.b', 'x_as_y', 'what', 'order']);
-    // The secret column is no group key or metric field either.
-    const aggregate = tools.find((tool) => tool.name === 'aggregate_all_types');
-    expect(JSON.stringify(aggregate?.definition)).not.toContain('password_hash');
+    // The secret column is named nowhere in the listing (no field, group key or metric field), nor in the schema resource.
+    expect(JSON.stringify(tools.map((tool) => tool.definition))).not.toContain('password_hash');
+    expect(JSON.stringify(await client.readResource({ uri: 'conexor://schema' }))).not.toContain('password_hash');
     // Every column type the brief names is present, so every value path is fuzzed.
     const types = new Set(allTypes?.table.fields.map((field) => field.column.type));
     for (const type of ['integer', 'decimal', 'number', 'string', 'date', 'datetime', 'time', 'json', 'binary'] as const) expect(types).toContain(type);
