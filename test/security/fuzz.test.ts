@@ -10,7 +10,9 @@ import { snapshot, type Snapshot } from '../support/snapshot.js';
 import { connectClient, textOf } from '../support/mcp.js';
 
 /**
- * Property-based fuzzing of every generated tool through a real MCP client, on every dialect.
+ * Property-based fuzzing of every generated tool through a real MCP client, on every dialect: the typed tools of
+ * every table, and the generic tools (`query`, `count`, `aggregate` with a `table` argument, `search_tables`) of a
+ * compact catalog that excludes the `victim` table.
  *
  * For each tool, fast-check generates arguments from (a) arbitrary JSON, (b) structure-aware mutations of valid
  * arguments (hostile values, names and shapes; for aggregate tools also hostile group keys, metrics, having and
@@ -384,6 +386,17 @@ interface ToolInfo {
   readonly table: TableInfo;
   readonly keyFields: readonly FieldInfo[];
   readonly definition: Tool;
+  /** A generic tool's `table` argument (it is called on the compact server); absent for a typed tool. */
+  readonly generic?: string;
+}
+
+/** `query_all_types`, or `query(table all_types)` for a generic tool. */
+const labelOf = (tool: ToolInfo) => (tool.generic === undefined ? tool.name : `${tool.name}(table ${tool.generic})`);
+
+/** A generic tool's arguments: `table` set over any other, when the arguments are an object at all. */
+function withTable(args: unknown, table: string): unknown {
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return args;
+  return Object.defineProperty({ ...(args as Record<string, unknown>) }, 'table', { value: table, enumerable: true, configurable: true, writable: true });
 }
 
 const q = (dialect: Dialect, name: string) => (dialect === 'mysql' ? `\`${name.replace(/`/g, '``')}\`` : `"${name.replace(/"/g, '""')}"`);
@@ -618,6 +631,11 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
   let db: TestDatabase;
   let conexor: Conexor;
   let client: Client;
+  /** The same database with only the generic tools (`catalog.mode: 'compact'`), and without the `victim` table. */
+  let compact: Conexor;
+  let compactClient: Client;
+  /** The generic tools once per table they reach (`generic` is the `table` argument). */
+  let generic: ToolInfo[] = [];
   let before: Snapshot;
   let tools: ToolInfo[] = [];
   let hostileTable = '';
@@ -631,21 +649,25 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
   beforeAll(async () => {
     db = await createTestDatabase(dialect, 'cx_fuzz');
     hostileTable = await createSchema(db);
-    conexor = await createConexor(db.knex, {
+    const options = {
       maxRows: MAX_ROWS,
       defaultLimit: DEFAULT_LIMIT,
       clock: () => new Date(NOW),
       logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
-    });
+    };
+    conexor = await createConexor(db.knex, options);
     client = await connectClient(conexor.createServer());
     before = await snapshot(db);
     tools = await describeTools((await client.listTools()).tools);
+    compact = await createConexor(db.knex, { ...options, catalog: { mode: 'compact' }, tables: { exclude: ['victim'] } });
+    compactClient = await connectClient(compact.createServer());
+    generic = await describeGenericTools();
     for (const table of conexor.exposed.tables) {
       const rows = (await exec(db, `SELECT COUNT(*) AS n FROM ${q(dialect, table.table.name)}`)) as unknown;
       const list = Array.isArray(rows) ? (Array.isArray(rows[0]) ? rows[0] : rows) : (rows as { rows: unknown[] }).rows;
       rowCounts.set(table.table.name, Number((list[0] as { n: unknown }).n));
     }
-    console.log(`[fuzz ${dialect}] seed=${seed} tools=${tools.length} hostile table=${JSON.stringify(hostileTable)}`);
+    console.log(`[fuzz ${dialect}] seed=${seed} tools=${tools.length} generic=${generic.length} hostile table=${JSON.stringify(hostileTable)}`);
   });
 
   afterAll(async () => {
@@ -656,6 +678,7 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
         (refusedValid.length ? `\n  valid arguments the database refused:\n  ${refusedValid.join('\n  ')}` : ''),
     );
     await client?.close();
+    await compactClient?.close();
     await db?.destroy();
   });
 
@@ -698,6 +721,31 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
       });
       return { name: tool.name, kind, table, keyFields, definition: tool };
     });
+  }
+
+  /**
+   * The generic tools of the compact conexor once per table `search_tables` lists, each table recognised by the
+   * label its detailed description starts with (`table "all_types"`) and given by its name there (the `table`
+   * argument).
+   */
+  async function describeGenericTools(): Promise<ToolInfo[]> {
+    const listed = (await compactClient.listTools()).tools;
+    expect(listed.map((tool) => tool.name)).toEqual(['search_tables', 'query', 'count', 'aggregate']);
+    const found = (await compactClient.callTool({ name: 'search_tables', arguments: { detail: 'columns', limit: 50 } })) as CallToolResult;
+    const { tables } = found.structuredContent as { tables: { table: string; kind: string; description: string }[] };
+    const typedTables = [...new Set(tools.map((tool) => tool.table))];
+    const reached = tables.map(({ table: base, kind, description }) => {
+      const table = typedTables.find((candidate) => description.startsWith(`${kind} "${candidate.name}".`));
+      if (!table) throw new Error(`search_tables lists ${base}, which is no exposed table: ${description.slice(0, 80)}`);
+      return { base, table };
+    });
+    // Every table but the excluded one.
+    expect(reached.map(({ table }) => table.name).sort()).toEqual(typedTables.map((table) => table.name).filter((name) => name !== 'victim').sort());
+    return reached.flatMap(({ base, table }) =>
+      listed
+        .filter((tool) => tool.name !== 'search_tables')
+        .map((tool): ToolInfo => ({ name: tool.name, kind: tool.name as ToolInfo['kind'], table, keyFields: [], definition: tool, generic: base })),
+    );
   }
 
   it('generates the expected tools, hiding the secret column and keeping hostile names out of tool names', async () => {
@@ -743,14 +791,14 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
   // -------------------------------------------------------------------------------------------------------------
   // Calls and checks
 
-  async function invoke(name: string, args: unknown): Promise<CallToolResult> {
+  async function invoke(name: string, args: unknown, on: Client = client): Promise<CallToolResult> {
     calls += 1;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`${name} did not answer within ${CALL_TIMEOUT_MS} ms: ${show(args)}`)), CALL_TIMEOUT_MS);
     });
     try {
-      const request = client.callTool({ name, arguments: args as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS * 2 });
+      const request = on.callTool({ name, arguments: args as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS * 2 });
       return (await Promise.race([request, deadline])) as CallToolResult;
     } finally {
       clearTimeout(timer);
@@ -766,8 +814,9 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
 
   /** Calls a tool and checks the result: a clean refusal, a sanitized data error, or visible fields only. */
   async function check(tool: ToolInfo, args: unknown): Promise<CallToolResult> {
-    const context = `${tool.name} ${show(args)}`;
-    const result = await invoke(tool.name, args);
+    const context = `${labelOf(tool)} ${show(args)}`;
+    // A generic tool is called on its table: the `table` argument is set last, over any the generator made up.
+    const result = tool.generic === undefined ? await invoke(tool.name, args) : await invoke(tool.name, withTable(args, tool.generic), compactClient);
     const text = textOf(result);
     expect(JSON.stringify(result), context).not.toContain(CANARY);
     if (result.isError) {
@@ -877,7 +926,7 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     numRuns: number,
     also?: (result: CallToolResult, args: unknown) => Promise<void> | void,
   ): Promise<void> {
-    const runSeed = (seed ^ hashOf(`${tool.name}:${label}`)) | 0;
+    const runSeed = (seed ^ hashOf(`${labelOf(tool)}:${label}`)) | 0;
     await fc.assert(
       fc.asyncProperty(args.map(asJson), async (generated) => {
         const result = await check(tool, generated);
@@ -885,9 +934,9 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
       }),
       { seed: runSeed, numRuns, endOnFailure: true },
     );
-    await expectIntact(`${tool.name} after ${label} (seed ${runSeed})`);
+    await expectIntact(`${labelOf(tool)} after ${label} (seed ${runSeed})`);
     const crash = logs.find((line) => CRASHES.test(line));
-    expect(crash, `${tool.name} after ${label} (seed ${runSeed}): conexor threw`).toBeUndefined();
+    expect(crash, `${labelOf(tool)} after ${label} (seed ${runSeed}): conexor threw`).toBeUndefined();
   }
 
   /** The count tool, given the same `where`, agrees with a query that returned every matching row from its offset. */
@@ -1313,15 +1362,15 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
   // Properties
 
   it('answers arbitrary JSON arguments on every tool with a clean refusal or visible fields only', async () => {
-    for (const tool of tools) await fuzz(tool, 'json', arbitraryJson(tool), RUNS.json);
+    for (const tool of [...tools, ...generic]) await fuzz(tool, 'json', arbitraryJson(tool), RUNS.json);
   });
 
   it('answers structure-aware hostile mutations on every tool with a clean refusal or visible fields only', async () => {
-    for (const tool of tools) await fuzz(tool, 'mutation', argsFor(tool, 'hostile'), RUNS.mutation);
+    for (const tool of [...tools, ...generic]) await fuzz(tool, 'mutation', argsFor(tool, 'hostile'), RUNS.mutation);
   });
 
   it('answers arguments built from the documented grammar on every tool, and they succeed', async () => {
-    for (const tool of tools) {
+    for (const tool of [...tools, ...generic]) {
       await fuzz(tool, 'valid', argsFor(tool, 'valid'), RUNS.valid, async (result, args) => {
         if (!result.isError) {
           if (tool.kind === 'query') await expectCountAgrees(tool, args as Record<string, unknown>, result);
@@ -1340,10 +1389,15 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
   });
 
   it('refuses arguments that are not an object at the protocol level and keeps serving', async () => {
+    // Each generic tool once (and search_tables): without an object there is no table to name.
+    const targets = [
+      ...tools.map((tool) => ({ name: tool.name, on: client })),
+      ...['search_tables', 'query', 'count', 'aggregate'].map((name) => ({ name, on: compactClient })),
+    ];
     for (const args of [[], [1, 2], 'where', 42, true, [{ field: 'id', op: 'eq', value: 1 }]]) {
-      for (const tool of tools) {
+      for (const tool of targets) {
         calls += 1;
-        const outcome = await client.callTool({ name: tool.name, arguments: args as unknown as Record<string, unknown> }).then(
+        const outcome = await tool.on.callTool({ name: tool.name, arguments: args as unknown as Record<string, unknown> }).then(
           (result) => ({ result: result as CallToolResult }),
           (error: unknown) => ({ error: error as { code?: number; message?: string } }),
         );
@@ -1361,11 +1415,122 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
     await expectIntact('after non-object arguments');
   });
 
+  /** Tables a generic tool's `table` argument names, by every spelling it accepts: tool base, name, schema.name. */
+  function reachable(): Map<string, TableInfo> {
+    const names = new Map<string, TableInfo>();
+    for (const tool of generic) names.set(tool.generic as string, tool.table);
+    for (const tool of generic) {
+      const exposed = conexor.exposed.tables.find((candidate) => candidate.table.name === tool.table.name);
+      if (!exposed) continue;
+      const qualified = `${exposed.table.schema}.${exposed.table.name}`;
+      if (!names.has(qualified)) names.set(qualified, tool.table);
+      if (exposed.table.schema === compact.exposed.defaultSchema && !names.has(exposed.table.name)) names.set(exposed.table.name, tool.table);
+    }
+    return names;
+  }
+
+  it('refuses a hostile, unknown or excluded table in the generic tools cleanly, and suggests only tables it serves', async () => {
+    const names = reachable();
+    const bases = new Set(generic.map((tool) => tool.generic as string));
+    const schemaName = conexor.exposed.tables[0]?.table.schema ?? '';
+    const table = fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom(...names.keys()) },
+      // The excluded table by every spelling, the hostile table's real name, other tables' tools, case variants.
+      { weight: 3, arbitrary: fc.constantFrom('victim', 'VICTIM', 'Victim', `${schemaName}.victim`, 'query_victim', 'victims', 'victi', ...HOSTILE_TABLE_CANDIDATES, 'ALL_TYPES', 'all_types ', 'main.all_types', 'search_tables') },
+      { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_NAMES) },
+      { weight: 2, arbitrary: hostileValue },
+      { weight: 1, arbitrary: fc.string() },
+    );
+    for (const name of ['query', 'count', 'aggregate'] as const) {
+      const runSeed = (seed ^ hashOf(`${name}:table`)) | 0;
+      await fc.assert(
+        fc.asyncProperty(table.map(asJson), async (value) => {
+          const args = { table: value, ...(name === 'query' ? { limit: 5 } : {}) };
+          const context = `${name} ${show(args)}`;
+          const result = await invoke(name, args, compactClient);
+          const text = textOf(result);
+          expect(JSON.stringify(result), context).not.toContain(CANARY);
+          const target = typeof value === 'string' ? names.get(value) : undefined;
+          if (target) {
+            expect(result.isError, `${context}: ${text}`).toBeFalsy();
+            const content = result.structuredContent as { rows?: Record<string, unknown>[]; count?: number };
+            const visible = new Set(target.fields.map(({ field }) => field));
+            if (name === 'query') for (const row of content.rows ?? []) for (const key of Object.keys(row)) expect(visible.has(key), `${context}: ${key}`).toBe(true);
+            if (name === 'count') expect(content.count, context).toBe(rowCounts.get(target.name));
+            if (name === 'aggregate') expect(content.rows, context).toEqual([{ count: rowCounts.get(target.name) }]);
+            return;
+          }
+          expect(result.isError, `${context} should be refused: ${text.slice(0, 200)}`).toBe(true);
+          expect(text, context).toMatch(new RegExp(`^Invalid arguments for ${name}: table: `));
+          assertClean(text, context);
+          // Suggestions name tables this server serves, never the excluded one.
+          const suggested = /did you mean (.*?)\?; search_tables lists the tables\.$/.exec(text)?.[1]?.split(', ') ?? [];
+          for (const suggestion of suggested) expect(bases.has(suggestion), `${context}: suggests ${suggestion}`).toBe(true);
+        }),
+        { seed: runSeed, numRuns: RUNS.json, endOnFailure: true },
+      );
+    }
+    // Named plainly, the excluded table is refused like a table that never existed: its name only echoed, the
+    // suggestions (close names) all served tables.
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const name of ['query', 'count', 'aggregate']) {
+      for (const missing of ['victim', `${schemaName}.victim`]) {
+        const text = textOf(await invoke(name, { table: missing }, compactClient));
+        const refusal = new RegExp(
+          `^Invalid arguments for ${name}: table: ${escape(JSON.stringify(missing))} is not a table you can use with ${name}(?:; did you mean (.*)\\?)?; search_tables lists the tables\\.$`,
+        ).exec(text);
+        expect(refusal, text).not.toBeNull();
+        for (const suggestion of refusal?.[1]?.split(', ') ?? []) expect(bases.has(suggestion), `${text}: suggests ${suggestion}`).toBe(true);
+      }
+    }
+    await expectIntact('after hostile table arguments');
+  });
+
+  it('answers search_tables with a clean refusal or served tables only, never the excluded table or the secret column', async () => {
+    const bases = new Set(generic.map((tool) => tool.generic as string));
+    const pattern = fc.oneof(
+      fc.constantFrom('victim', 'password', 'password_hash', 'hash', CANARY, '*', '**', '*victim*', 'vic*', '[', ']', '{', '{a,b', '[!a]', '\\', '?', '*.*', 'all types', 'ALL_TYPES', 'main.*', ''),
+      fc.constantFrom(...HOSTILE_NAMES, ...HOSTILE_TABLE_CANDIDATES, ...SQL_STRINGS),
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: fc.constantFrom('*', '?', '[', ']', '{', '}', '!', ',', '(', ')', '|', '+', '@', '\\', 'a', '.'), maxLength: 20 }),
+      hostileValue,
+    );
+    const args = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ pattern, detail: fc.constantFrom('names', 'columns'), limit: fc.integer({ min: 1, max: 200 }), offset: fc.integer({ min: 0, max: 10 }) }, { requiredKeys: [] }) },
+      { weight: 2, arbitrary: fc.record({ pattern: hostileValue, detail: fc.oneof(hostileValue, fc.constantFrom('names', 'columns')), limit: fc.oneof(hostileNumber, hostileScalar), offset: fc.oneof(hostileNumber, hostileScalar) }, { requiredKeys: [] }) },
+      { weight: 1, arbitrary: withExtraKey(fc.record({ pattern }, { requiredKeys: [] })) },
+      { weight: 1, arbitrary: fc.object({ maxDepth: 2 }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(args.map(asJson), async (generated) => {
+        const context = `search_tables ${show(generated)}`;
+        const result = await invoke('search_tables', generated, compactClient);
+        const text = textOf(result);
+        const whole = JSON.stringify(result);
+        expect(whole, context).not.toContain(CANARY);
+        expect(whole, context).not.toContain('password_hash');
+        if (result.isError) {
+          expect(text, context).toMatch(/^Invalid arguments for search_tables: /);
+          assertClean(text, context);
+          return;
+        }
+        const { tables } = result.structuredContent as { tables: { table: string }[] };
+        for (const { table } of tables) expect(bases.has(table), `${context}: lists ${table}`).toBe(true);
+        expect(text.replace(/t_x_as_y_drop_table_victim|DROP TABLE victim/g, ''), context).not.toMatch(/victim/i);
+      }),
+      { seed: (seed ^ hashOf('search_tables')) | 0, numRuns: RUNS.mutation * 2, endOnFailure: true },
+    );
+    const crash = logs.find((line) => CRASHES.test(line));
+    expect(crash, 'search_tables: conexor threw').toBeUndefined();
+    await expectIntact('after search_tables');
+  });
+
   it('leaves every table, column and row unchanged, and logs no unexpected failure', async () => {
     await expectIntact('at the end');
-    expect(calls).toBeGreaterThan(tools.length * (RUNS.json + RUNS.mutation + RUNS.valid));
+    expect(calls).toBeGreaterThan((tools.length + generic.length) * (RUNS.json + RUNS.mutation + RUNS.valid));
     const { tools: listed } = await client.listTools();
     expect(listed.map((tool) => tool.name).sort()).toEqual(tools.map((tool) => tool.name).sort());
+    expect((await compactClient.listTools()).tools.map((tool) => tool.name)).toEqual(['search_tables', 'query', 'count', 'aggregate']);
   });
 });
 
