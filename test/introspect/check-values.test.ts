@@ -67,9 +67,13 @@ describe.each(DIALECTS)('CHECK value lists on %s', (dialect) => {
     expect(column('doc')).toMatchObject({ type: 'json', enumValues: null });
   });
 
-  it('lists the values in the tool description and filters on them over MCP', async () => {
+  it('states the values in the tool description, refuses others naming them, and filters on them over MCP', async () => {
     const listed = (await client.listTools()).tools.find((tool) => tool.name === 'query_ticket');
-    expect(listed?.description).toContain("status enum open|paid|it's");
+    expect(listed?.description).toContain("status enum open|paid|it's, priority enum low|high, kind enum bug|feature");
+    const wrong = await call(client, 'count_ticket', { where: [{ field: 'status', op: 'eq', value: 'closed' }] });
+    expect(wrong.isError).toBe(true);
+    expect(textOf(wrong)).toMatch(/^Invalid arguments for count_ticket: where\[0\]\.value: /);
+    expect(textOf(wrong)).toContain(`one of "open", "paid", "it's"`);
     const result = await call(client, 'query_ticket', {
       where: [{ field: 'status', op: 'in', value: ['open', "it's"] }],
       columns: ['id', 'status', 'priority'],
