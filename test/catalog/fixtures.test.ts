@@ -4,14 +4,58 @@
  * decide; the token budget tests measure the list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createConexor, type Conexor } from '../../src/index.js';
+import { estimateTokens } from '../../src/catalog/budget.js';
 import type { TableModel } from '../../src/introspect/model.js';
+import { call, connectClient, textOf } from '../support/mcp.js';
+import { countTokens } from '../support/tokens.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { createGeneratedTables, generatedForeignKey, generatedTableName } from '../support/schemas/generated.js';
 import { SAAS_PARTITIONED, SAAS_ROWS, SAAS_TABLES, SAAS_VIEWS, createSaasSchema } from '../support/schemas/saas.js';
 
 const GENERATED_TABLES = 1000;
 const GENERATED_COLUMNS = 10;
+
+/**
+ * The default listing fits the budget: at most 10k o200k tokens and 128 tools, generic tools plus typed tools, every
+ * description and the instructions under 2 KB; conexor's estimate is never more than 5% below the real count (for the
+ * whole listing and for every tool), and two compilations list the same bytes.
+ */
+async function expectWithinBudget(conexor: Conexor, again: () => Promise<Conexor>): Promise<Client> {
+  const tools: readonly Tool[] = conexor.tools;
+  const listing = JSON.stringify({ tools });
+  expect(countTokens(listing)).toBeLessThanOrEqual(10_000);
+  expect(tools.length).toBeLessThanOrEqual(128);
+  expect(tools.slice(0, 4).map((tool) => tool.name)).toEqual(['search_tables', 'query', 'count', 'aggregate']);
+  expect(tools.length).toBeGreaterThan(4);
+  expect(estimateTokens(listing)).toBeGreaterThanOrEqual(0.95 * countTokens(listing));
+  for (const tool of tools) {
+    const json = JSON.stringify(tool);
+    expect(estimateTokens(json), tool.name).toBeGreaterThanOrEqual(0.95 * countTokens(json));
+    expect(Buffer.byteLength(tool.description ?? ''), tool.name).toBeLessThanOrEqual(2_048);
+  }
+  const twin = await again();
+  expect(JSON.stringify(twin.tools)).toBe(JSON.stringify(tools));
+  await twin.close();
+  const client = await connectClient(conexor.createServer());
+  expect(Buffer.byteLength(client.getInstructions() ?? '')).toBeLessThanOrEqual(2_048);
+  return client;
+}
+
+/** `search_tables` pages through every exposed table. */
+async function searchAll(client: Client): Promise<string[]> {
+  const names: string[] = [];
+  for (let offset = 0; ; ) {
+    const page = await call(client, 'search_tables', { offset, limit: 200 });
+    expect(page.isError, textOf(page)).toBeFalsy();
+    const content = page.structuredContent as { tables: { table: string }[]; next_offset?: number };
+    names.push(...content.tables.map((entry) => entry.table));
+    if (content.next_offset === undefined) return names;
+    offset = content.next_offset;
+  }
+}
 
 function byName(conexor: Conexor): Map<string, TableModel> {
   return new Map(conexor.model.tables.map((table) => [table.name, table]));
@@ -97,6 +141,29 @@ describe.each(DIALECTS)('catalog fixtures on %s', (dialect) => {
       }
     });
 
+    it('lists generic tools plus typed tools within 10k tokens, reaching every table', async () => {
+      const client = await expectWithinBudget(conexor, () => createConexor(db.knex, { audit: false }));
+      try {
+        const names = await searchAll(client);
+        expect(names).toHaveLength(160);
+        // Core tables rank first; activity tables (logs, deliveries, events) last.
+        const typed = new Set(conexor.tools.filter((tool) => tool.name.startsWith('count_')).map((tool) => tool.name.slice('count_'.length)));
+        expect(typed.has('accounts')).toBe(true);
+        expect(typed.has('webhook_deliveries')).toBe(false);
+        // A wide table's description stays whole in search_tables, though cut in its tool.
+        const wide = await call(client, 'search_tables', { pattern: 'accounts', detail: 'columns', limit: 1 });
+        expect(textOf(wide)).toContain('Monthly recurring revenue');
+        for (const name of ['accounts', 'invoices', 'webhook_deliveries', 'open_invoices', SAAS_PARTITIONED.table]) {
+          const counted = await call(client, 'count', { table: name });
+          expect(counted.isError, `${name}: ${textOf(counted)}`).toBeFalsy();
+        }
+        const [row] = await db.knex('invoices').count({ n: '*' });
+        expect((await call(client, 'count', { table: 'invoices' })).structuredContent).toEqual({ count: Number(row?.n) });
+      } finally {
+        await client.close();
+      }
+    });
+
     it('has the seeded rows', async () => {
       for (const [name, rows] of Object.entries(SAAS_ROWS)) {
         const [row] = await db.knex(name).count({ n: '*' });
@@ -139,6 +206,29 @@ describe.each(DIALECTS)('catalog fixtures on %s', (dialect) => {
         new Set(['integer', 'string', 'datetime', 'decimal', dialect === 'mysql' ? 'integer' : 'boolean']),
       );
       expect(conexor.tools.length).toBeGreaterThan(0);
+    });
+
+    it('lists generic tools plus typed tools within 10k tokens, reaching every table', async () => {
+      const client = await expectWithinBudget(conexor, () => createConexor(db.knex, { audit: false }));
+      try {
+        expect(await searchAll(client)).toHaveLength(GENERATED_TABLES);
+        for (const index of [0, 499, 999]) {
+          const counted = await call(client, 'count', { table: generatedTableName(index, GENERATED_TABLES) });
+          expect(counted.isError, textOf(counted)).toBeFalsy();
+        }
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('never lists more than 128 tools, whatever the budget', async () => {
+      const generous = await createConexor(db.knex, { audit: false, catalog: { budgetTokens: 1_000_000 } });
+      try {
+        expect(generous.tools.length).toBeLessThanOrEqual(128);
+        expect(generous.tools.length).toBeGreaterThan(100);
+      } finally {
+        await generous.close();
+      }
     });
   });
 });
