@@ -48,7 +48,8 @@ export interface SearchableTable {
 
 /**
  * Runs `search_tables` over the tables a caller may use. Matches every word of `pattern` (case-insensitive) in the
- * table's names, description and field names, or a glob against its names; name matches come first.
+ * table's names, description and field names, or a glob against its names; exact names come first, then names
+ * starting with the pattern, other name matches, and tables whose fields or relations match.
  */
 export function searchTables(tables: readonly SearchableTable[], args: unknown): CallToolResult {
   const parsed = input.safeParse(args ?? {});
@@ -103,13 +104,23 @@ function match(tables: readonly SearchableTable[], pattern: string): SearchableT
     return tables.filter(({ entry }) => glob(entry.names.base) || glob(entry.exposed.table.name.toLowerCase()));
   }
   const words = pattern.toLowerCase().split(/\s+/).filter(Boolean);
-  const byName: SearchableTable[] = [];
-  const byContent: SearchableTable[] = [];
-  for (const table of tables) {
-    const names = `${table.entry.names.base} ${table.entry.exposed.table.name}`.toLowerCase();
-    const content = `${names} ${table.entry.details}`.toLowerCase();
-    if (words.every((word) => names.includes(word))) byName.push(table);
-    else if (words.every((word) => content.includes(word))) byContent.push(table);
-  }
-  return [...byName, ...byContent];
+  const phrase = words.join('_');
+  // Exact names first, then names starting with the pattern, names containing every word, and the rest.
+  const ranked: { table: SearchableTable; rank: number; index: number }[] = [];
+  tables.forEach((table, index) => {
+    const names = [table.entry.names.base, table.entry.exposed.table.name.toLowerCase()];
+    const joined = names.join(' ');
+    const content = `${joined} ${table.entry.details}`.toLowerCase();
+    const rank = names.includes(phrase)
+      ? 0
+      : names.some((name) => name.startsWith(phrase))
+        ? 1
+        : words.every((word) => joined.includes(word))
+          ? 2
+          : words.every((word) => content.includes(word))
+            ? 3
+            : -1;
+    if (rank >= 0) ranked.push({ table, rank, index });
+  });
+  return ranked.sort((a, b) => a.rank - b.rank || a.index - b.index).map(({ table }) => table);
 }

@@ -119,8 +119,9 @@ describe.each(DIALECTS)('catalog fixtures on %s', (dialect) => {
       const payload = table(tables, 'webhook_events').columns.find((column) => column.name === 'payload');
       const key = table(tables, 'api_keys').columns.find((column) => column.name === 'id');
       if (dialect === 'sqlite') {
-        // Enums are TEXT with a CHECK, JSON and UUIDs are TEXT: all strings to conexor.
-        expect([status?.type, payload?.type, key?.type]).toEqual(['string', 'string', 'string']);
+        // Enums are TEXT with a CHECK (read as the enum's values), JSON and UUIDs are TEXT: strings to conexor.
+        expect([status?.type, payload?.type, key?.type]).toEqual(['enum', 'string', 'string']);
+        expect(status?.enumValues).toEqual(['draft', 'open', 'paid', 'void', 'uncollectible']);
       } else {
         expect(status?.type).toBe('enum');
         expect(status?.enumValues).toEqual(['draft', 'open', 'paid', 'void', 'uncollectible']);
@@ -152,7 +153,12 @@ describe.each(DIALECTS)('catalog fixtures on %s', (dialect) => {
         expect(typed.has('webhook_deliveries')).toBe(false);
         // A wide table's description stays whole in search_tables, though cut in its tool.
         const wide = await call(client, 'search_tables', { pattern: 'accounts', detail: 'columns', limit: 1 });
-        expect(textOf(wide)).toContain('Monthly recurring revenue');
+        expect((wide.structuredContent as { tables: { table: string }[] }).tables.map((entry) => entry.table)).toEqual(['accounts']);
+        if (dialect !== 'sqlite') expect(textOf(wide)).toContain('Monthly recurring revenue');
+        const settings = await call(client, 'search_tables', { pattern: 'organization_settings', detail: 'columns', limit: 1 });
+        const visible = conexor.exposed.tables.find((entry) => entry.table.name === 'organization_settings')?.columns ?? [];
+        expect(visible.length).toBeGreaterThan(70);
+        for (const column of visible) expect(textOf(settings)).toMatch(new RegExp(`[:,] ${column.name} `));
         for (const name of ['accounts', 'invoices', 'webhook_deliveries', 'open_invoices', SAAS_PARTITIONED.table]) {
           const counted = await call(client, 'count', { table: name });
           expect(counted.isError, `${name}: ${textOf(counted)}`).toBeFalsy();

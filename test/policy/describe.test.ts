@@ -84,7 +84,7 @@ describe.each(DIALECTS)('descriptions on %s', (dialect) => {
     const description = served.tool('query_customer').description ?? '';
     if (comments) {
       expect(description).toContain('Catalog says: customers.');
-      expect(description).toContain('name: Full name');
+      expect(description).toContain('name text (Full name)');
       expect(customer.description).toBe('Catalog says: customers');
       expect(field(customer, 'name')?.description).toBe('Full name');
       expect(field(customer, 'active')?.description).toBe('Catalog says: active flag');
@@ -106,10 +106,10 @@ describe.each(DIALECTS)('descriptions on %s', (dialect) => {
     });
     const query = served.tool('query_customer').description ?? '';
     expect(query).toContain('People who rent films from the store. ');
-    expect(query).toContain('active: 1 = active, 0 = closed');
+    expect(query).toContain('active int (1 = active, 0 = closed)');
     expect(query).not.toContain('Catalog says');
-    if (comments) expect(query).toContain('name: Full name');
-    expect(served.tool('query_rental').description).toContain('customer_id: Who rented');
+    if (comments) expect(query).toContain('name text (Full name)');
+    expect(served.tool('query_rental').description).toMatch(/customer_id int \(Who rented/);
     const customer = summary(served.tables, 'customer');
     expect(customer.description).toBe('People who rent films from the store.');
     expect(field(customer, 'active')?.description).toBe('1 = active, 0 = closed');

@@ -1431,6 +1431,12 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
 
   it('refuses a hostile, unknown or excluded table in the generic tools cleanly, and suggests only tables it serves', async () => {
     const names = reachable();
+    const folded = new Map<string, TableInfo | null>();
+    for (const [name, info] of names) {
+      const key = name.toLowerCase();
+      const seen = folded.get(key);
+      folded.set(key, seen === undefined || seen === info ? info : null);
+    }
     const bases = new Set(generic.map((tool) => tool.generic as string));
     const schemaName = conexor.exposed.tables[0]?.table.schema ?? '';
     const table = fc.oneof(
@@ -1450,7 +1456,8 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
           const result = await invoke(name, args, compactClient);
           const text = textOf(result);
           expect(JSON.stringify(result), context).not.toContain(CANARY);
-          const target = typeof value === 'string' ? names.get(value) : undefined;
+          // Names match in any case when only one table has that spelling (see TableCatalog.find).
+          const target = typeof value === 'string' ? (names.get(value) ?? folded.get(value.toLowerCase()) ?? undefined) : undefined;
           if (target) {
             expect(result.isError, `${context}: ${text}`).toBeFalsy();
             const content = result.structuredContent as { rows?: Record<string, unknown>[]; count?: number };
