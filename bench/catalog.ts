@@ -79,6 +79,16 @@ interface Result {
   countWarmMs: number | null;
 }
 
+/**
+ * The figures before the budgeted catalog (issue 9; commit eb1b849, same machine): compile ms, peak RSS MB, tools,
+ * o200k tokens of tools/list. Every run prints its own figures against them.
+ */
+const BEFORE: Record<Fixture, Record<Dialect, readonly [compileMs: number, peakRssMb: number, tools: number, tokens: number]>> = {
+  chinook: { sqlite: [103, 148, 44, 25_818], postgresql: [147, 149, 44, 25_836], mysql: [98, 152, 44, 25_818] },
+  saas: { sqlite: [2_038, 212, 670, 568_600], postgresql: [1_900, 202, 670, 601_400], mysql: [1_631, 208, 670, 600_200] },
+  generated: { sqlite: [10_229, 543, 4_000, 3_480_000], postgresql: [8_967, 463, 4_000, 3_480_000], mysql: [10_641, 504, 4_000, 3_520_000] },
+};
+
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -270,6 +280,17 @@ function print(results: readonly Result[]): void {
         `${fixed(r.createServerUs)} µs`,
         `${fixed(r.countFirstMs)} / ${fixed(r.countWarmMs, 2)} ms`,
       ].join(' | ')} |`,
+    );
+  }
+  console.log();
+  console.log('Against the figures before the budgeted catalog (issue 9): before → now (before ÷ now)');
+  for (const r of results) {
+    const [compileMs, peakRssMb, tools, tokens] = BEFORE[r.fixture][r.dialect];
+    const ratio = (before: number, now: number) => `${(before / Math.max(now, 1)).toFixed(1)}×`;
+    console.log(
+      `  ${FIXTURE_LABEL[r.fixture]} on ${DIALECT_LABEL[r.dialect]}: compile ${int(compileMs)} → ${int(r.compileMs)} ms (${ratio(compileMs, r.compileMs)}); ` +
+        `peak RSS ${int(peakRssMb)} → ${int(r.peakRssMb)} MB (${ratio(peakRssMb, r.peakRssMb)}); tools ${int(tools)} → ${int(r.tools)}; ` +
+        `tokens ${thousands(tokens)} → ${thousands(r.tokens)} (${ratio(tokens, r.tokens)})`,
     );
   }
   console.log();
