@@ -16,7 +16,7 @@ import type { BoundTool } from '../plan/bound.js';
 import type { ToolKindSpec } from '../tools/kinds.js';
 import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
 import { fitToBudget, toErrorResult } from '../tools/render.js';
-import { searchTables } from '../tools/search.js';
+import { searchTables, type SearchableTable } from '../tools/search.js';
 import { closest } from '../shared/suggest.js';
 import { serverInstructions } from './instructions.js';
 import { schemaDocument } from './schema-resource.js';
@@ -48,8 +48,10 @@ interface CallerView {
   readonly tools: readonly Tool[];
   /** Names of the listed tools: only these can be called. */
   readonly listed: ReadonlySet<string>;
-  /** Typed tools the caller may use by table, listed or not (what generic calls are checked against). */
-  readonly allowedByTable: ReadonlyMap<TableEntry, readonly TypedTool[]>;
+  /** Tables the caller may use, each with the typed tools listed for it: what `search_tables` shows. */
+  readonly searchable: readonly SearchableTable[];
+  /** Tables the caller may use with each kind, through its typed or its generic tool. */
+  readonly usable: ReadonlyMap<ToolKindSpec, ReadonlySet<TableEntry>>;
   readonly instructions: () => string;
   readonly schema: () => string;
 }
@@ -133,20 +135,28 @@ export class CallPipeline {
       policy.allows(reference(tool.name, tool.table)) ||
       (tool.spec.generic !== null && policy.allows(reference(tool.spec.generic, tool.table)));
     const selection = selectTools(catalog, { typed: allows }, this.options);
-    const allowedByTable = new Map<TableEntry, TypedTool[]>();
-    for (const tool of selection.allowedTyped) allowedByTable.set(tool.table, [...(allowedByTable.get(tool.table) ?? []), tool]);
+    const usable = new Map<ToolKindSpec, Set<TableEntry>>();
+    const listedByTable = new Map<TableEntry, string[]>();
+    for (const tool of selection.allowedTyped) {
+      let tables = usable.get(tool.spec);
+      if (!tables) usable.set(tool.spec, (tables = new Set()));
+      tables.add(tool.table);
+      if (!listedByTable.has(tool.table)) listedByTable.set(tool.table, []);
+    }
+    for (const tool of selection.tools) if (tool.form === 'typed') listedByTable.get(tool.table)?.push(tool.name);
+    const searchable = [...listedByTable].map(([entry, tools]) => ({ entry, tools }));
     const maxRows = policy?.maxRows;
     let instructions: string | undefined;
     let schema: string | undefined;
-    const listedTyped = (table: TableEntry) => selection.tools.filter((tool) => tool.form === 'typed' && tool.table === table).map((tool) => tool.name);
     return {
       catalog,
       selection,
       tools: selection.tools.map((tool) => narrowed(tool, maxRows, this.options)),
       listed: new Set(selection.tools.map((tool) => tool.name)),
-      allowedByTable,
-      instructions: () => (instructions ??= serverInstructions(this.exposed.dialect, selection, allowedByTable.size, this.options)),
-      schema: () => (schema ??= schemaDocument(this.exposed.dialect, [...allowedByTable.keys()].map((entry) => ({ entry, tools: listedTyped(entry) })))),
+      searchable,
+      usable,
+      instructions: () => (instructions ??= serverInstructions(this.exposed.dialect, selection, searchable.length, this.options)),
+      schema: () => (schema ??= schemaDocument(this.exposed.dialect, searchable)),
     };
   }
 
@@ -213,10 +223,7 @@ export class CallPipeline {
       const view = this.viewOf(policy);
       if (!view.listed.has(entry.name)) throw new UnknownToolError(entry.name);
       if (entry.form === 'search') {
-        result = searchTables(
-          [...view.allowedByTable.keys()].map((table) => ({ entry: table, tools: view.selection.tools.filter((tool) => tool.form === 'typed' && tool.table === table).map((tool) => tool.name) })),
-          args,
-        );
+        result = searchTables(view.searchable, args);
         const structured = result.structuredContent as { tables?: unknown[] } | undefined;
         rowCount = structured?.tables?.length ?? 0;
       } else {
@@ -266,7 +273,7 @@ export class CallPipeline {
       return { spec: entry.spec, table, index: entry.index };
     }
     const spec = entry.spec;
-    const usable = [...view.allowedByTable].filter(([, tools]) => tools.some((tool) => tool.spec === spec)).map(([table]) => table);
+    const usable = view.usable.get(spec) ?? new Set<TableEntry>();
     const name = args && typeof args === 'object' ? (args as Record<string, unknown>).table : undefined;
     const fail = (message: string): never => {
       throw new InvalidArgumentsError(`Invalid arguments for ${entry.name}: table: ${message}.`);
@@ -274,8 +281,8 @@ export class CallPipeline {
     if (name === undefined) return fail('required: the name of a table (search_tables lists them)');
     if (typeof name !== 'string') return fail('expected a table name as a string');
     const found = view.catalog.tables.find(name);
-    if (!found || !usable.includes(found)) {
-      const near = closest(name.slice(0, 128), usable.map((table) => table.names.base));
+    if (!found || !usable.has(found)) {
+      const near = closest(name.slice(0, 128), [...usable].map((table) => table.names.base));
       const shown = JSON.stringify(name.slice(0, 64));
       return fail(`${shown} is not a table you can use with ${entry.name}${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}; search_tables lists the tables`);
     }
