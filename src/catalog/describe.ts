@@ -38,11 +38,15 @@ export function clip(text: string, max = MAX_COMMENT): string {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
+/** `table`, `view` or `materialized view`. */
+export function kindWord(exposed: ExposedTable): string {
+  const { kind } = exposed.table;
+  return kind === 'table' ? 'table' : kind === 'view' ? 'view' : 'materialized view';
+}
+
 /** `table "Invoice"`, `view "sales"`. */
 export function label(exposed: ExposedTable): string {
-  const { table } = exposed;
-  const kind = table.kind === 'table' ? 'table' : table.kind === 'view' ? 'view' : 'materialized view';
-  return `${kind} "${table.name}"`;
+  return `${kindWord(exposed)} "${exposed.table.name}"`;
 }
 
 /** A type as a word; enums with their values (`enum a|b|c`). */

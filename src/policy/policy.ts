@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors.js';
 import type { ColumnModel, DatabaseModel, Dialect, TableModel } from '../introspect/model.js';
 import type { ResolvedOptions } from './options.js';
 import { snakeCase } from '../shared/snake-case.js';
+import { closest } from '../shared/suggest.js';
 import { looksSecret } from './secrets.js';
 
 /** A foreign key whose both ends are exposed, so it can be described to a model. */
@@ -290,32 +291,10 @@ function suggest(name: string, known: readonly string[]): string {
   const sameCase = known.find((candidate) => candidate.toLowerCase() === lower);
   if (sameCase) return `; did you mean "${sameCase}"?`;
   if (known.length === 0) return '';
-  const allowed = Math.max(1, Math.floor(name.length / 3));
-  const close = [...new Set(known)]
-    .map((candidate) => ({ candidate, distance: editDistance(lower, candidate.toLowerCase(), allowed) }))
-    .filter(({ distance }) => distance <= allowed)
-    .sort((a, b) => a.distance - b.distance || (a.candidate < b.candidate ? -1 : 1))
-    .slice(0, 3)
-    .map(({ candidate }) => `"${candidate}"`);
+  const close = closest(name, [...known].sort(), { minTolerance: 1, containment: false }).map((candidate) => `"${candidate}"`);
   if (close.length > 0) return `; did you mean ${close.join(' or ')}?`;
   const shown = known.slice(0, 20).map((n) => `"${n}"`).join(', ');
   return `; known: ${shown}${known.length > 20 ? ', …' : ''}`;
-}
-
-/** Levenshtein distance of two strings, or `limit + 1` as soon as it is known to exceed `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    if (Math.min(...current) > limit) return limit + 1;
-    previous = current;
-  }
-  return previous[b.length] ?? limit + 1;
 }
 
 /** The host's descriptions of one exposed table: its own, and its visible columns' by column name. */

@@ -13,7 +13,7 @@ import type { TableEntry } from '../catalog/catalog.js';
 import type { TableFields } from '../catalog/fields.js';
 import { parseArguments } from '../plan/arguments.js';
 import type { BoundTool } from '../plan/bound.js';
-import type { ToolKindSpec } from '../tools/kinds.js';
+import { keyFields, type ToolKindSpec } from '../tools/kinds.js';
 import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
 import { fitToBudget, toErrorResult } from '../tools/render.js';
 import { searchTables, type SearchableTable } from '../tools/search.js';
@@ -300,8 +300,7 @@ export class CallPipeline {
     let tool = tools.get(key);
     if (!tool) {
       const input = spec.input(table, this.options, index);
-      const keyFields = spec.kind === 'lookup' ? (table.names.lookups[index]?.columns ?? []).map((column) => [table.names.fields.get(column.name) ?? column.name, column] as const) : [];
-      tool = { name, kind: spec.kind, fields: table.fields, input, arguments: spec.arguments(table, index), key: keyFields };
+      tool = { name, kind: spec.kind, fields: table.fields, input, arguments: spec.arguments(table, index), key: spec.kind === 'lookup' ? keyFields(table, index) : [] };
       tools.set(key, tool);
     }
     return tool;

@@ -1,33 +1,44 @@
-/** Edit distance between two short strings (case-insensitive), bounded so long inputs stay cheap. */
-export function editDistance(a: string, b: string, max = 64): number {
-  const x = a.toLowerCase().slice(0, max);
-  const y = b.toLowerCase().slice(0, max);
-  let previous = Array.from({ length: y.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= x.length; i++) {
+/** Levenshtein distance of two strings, or `limit + 1` as soon as it is known to exceed `limit`. */
+export function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
     }
+    if (Math.min(...current) > limit) return limit + 1;
     previous = current;
   }
-  return previous[y.length] ?? 0;
+  return previous[b.length] ?? limit + 1;
+}
+
+export interface ClosestOptions {
+  /** Most names returned. @default 3 */
+  readonly count?: number;
+  /** Smallest edit distance still taken for a typo; longer names allow a third of their length. @default 2 */
+  readonly minTolerance?: number;
+  /** Whether a candidate containing the name (or contained in it, 3 characters or more) counts as closest. @default true */
+  readonly containment?: boolean;
 }
 
 /**
- * Up to `count` candidates closest to `name`: those containing it (or contained in it) first, then by edit
- * distance, within a distance that still looks like a typo; ties in the candidates' order.
+ * Up to `count` candidates closest to `name` (case-insensitive): by edit distance within a typo's tolerance, ties in
+ * the candidates' order; with `containment`, those containing the name come first.
  */
-export function closest(name: string, candidates: readonly string[], count = 3): string[] {
+export function closest(name: string, candidates: readonly string[], options: ClosestOptions = {}): string[] {
+  const { count = 3, minTolerance = 2, containment = true } = options;
   const wanted = name.toLowerCase();
-  const scored = candidates.map((candidate, index) => {
+  const tolerance = Math.max(minTolerance, Math.floor(wanted.length / 3));
+  const scored: { candidate: string; index: number; score: number }[] = [];
+  [...new Set(candidates)].forEach((candidate, index) => {
     const lower = candidate.toLowerCase();
-    const contains = wanted.length >= 3 && (lower.includes(wanted) || wanted.includes(lower));
-    return { candidate, index, score: contains ? 0 : editDistance(wanted, lower) };
+    const contains = containment && wanted.length >= 3 && (lower.includes(wanted) || wanted.includes(lower));
+    const score = contains ? 0 : editDistance(wanted, lower, tolerance);
+    if (score <= tolerance) scored.push({ candidate, index, score });
   });
-  const tolerance = Math.max(2, Math.floor(wanted.length / 3));
   return scored
-    .filter(({ score }) => score <= tolerance)
     .sort((a, b) => a.score - b.score || a.index - b.index)
     .slice(0, count)
     .map(({ candidate }) => candidate);

@@ -75,7 +75,7 @@ export function buildCatalog(schema: ExposedSchema, options: ResolvedOptions): T
     typedByTable.set(table, own);
   }
   const generic: (GenericTool | SearchTool)[] = [];
-  const search = searchListing(options);
+  const search = searchListing();
   generic.push({ form: 'search', name: SEARCH_TOOL, definition: search, tokens: tokensOf(search) });
   for (const spec of READ_KINDS) {
     const listing = spec.genericListing(context);

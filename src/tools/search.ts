@@ -2,9 +2,8 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { InvalidArgumentsError } from '../errors.js';
-import type { ResolvedOptions } from '../policy/options.js';
 import type { TableEntry } from '../catalog/catalog.js';
-import { clip, label } from '../catalog/describe.js';
+import { clip, kindWord } from '../catalog/describe.js';
 import { READ_ANNOTATIONS } from './kinds.js';
 
 export const SEARCH_TOOL = 'search_tables';
@@ -12,8 +11,7 @@ const MAX_NAMES = 200;
 const MAX_DETAILED = 50;
 
 /** The `search_tables` listing. */
-export function searchListing(options: ResolvedOptions): Tool {
-  void options;
+export function searchListing(): Tool {
   return {
     name: SEARCH_TOOL,
     description:
@@ -85,7 +83,7 @@ function rowsNote(entry: TableEntry): string {
 
 function nameLine(entry: TableEntry): string {
   const comment = entry.exposed.description ? `: ${clip(entry.exposed.description, 120)}` : '';
-  return `${entry.names.base} (${label(entry.exposed).replace(/ ".*"$/, '')}${rowsNote(entry)})${comment}`;
+  return `${entry.names.base} (${kindWord(entry.exposed)}${rowsNote(entry)})${comment}`;
 }
 
 function detailBlock(entry: TableEntry, tools: readonly string[]): string {
