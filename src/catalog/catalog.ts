@@ -42,25 +42,33 @@ export function buildTableCatalog(schema: ExposedSchema, options: ResolvedOption
       details: describeTableFully(exposed, tableNames, others),
     });
   }
+  return {
+    schema,
+    entries,
+    byTable: new Map(entries.map((entry) => [entry.exposed.table, entry])),
+    find: tableFinder(entries, schema.defaultSchema),
+  };
+}
+
+/**
+ * Finds one of `entries` by its tool base name (`invoice_line`), its own name (`InvoiceLine`, default schema only) or
+ * `schema.table`; a spelling that differs only in case finds it when no other of `entries` has that spelling. Built
+ * over the tables one caller may use, it can tell nothing about the others.
+ */
+export function tableFinder(entries: readonly TableEntry[], defaultSchema: string): (name: string) => TableEntry | undefined {
   const byName = new Map<string, TableEntry>();
   // Base names first: a real name that equals another table's base name never shadows it.
   for (const entry of entries) byName.set(entry.names.base, entry);
   for (const entry of entries) {
     const { schema: owner, name } = entry.exposed.table;
     if (!byName.has(`${owner}.${name}`)) byName.set(`${owner}.${name}`, entry);
-    if (owner === schema.defaultSchema && !byName.has(name)) byName.set(name, entry);
+    if (owner === defaultSchema && !byName.has(name)) byName.set(name, entry);
   }
-  // A spelling that differs only in case finds the table when no other table has that spelling.
   const folded = new Map<string, TableEntry | null>();
   for (const [name, entry] of byName) {
     const key = name.toLowerCase();
     const existing = folded.get(key);
     folded.set(key, existing === undefined || existing === entry ? entry : null);
   }
-  return {
-    schema,
-    entries,
-    byTable: new Map(entries.map((entry) => [entry.exposed.table, entry])),
-    find: (name) => byName.get(name) ?? folded.get(name.toLowerCase()) ?? undefined,
-  };
+  return (name) => byName.get(name) ?? folded.get(name.toLowerCase()) ?? undefined;
 }

@@ -9,7 +9,7 @@ import { policyCache, policyOfKey, type EffectivePolicy, type RequestContext } f
 import type { ResolvedOptions } from '../policy/options.js';
 import { redactArguments, redactUnknownArguments, type AuditValues, type RedactionSubject } from '../audit/redact.js';
 import { withoutRelationsTo, type ExposedSchema, type ExposedTable } from '../policy/policy.js';
-import type { TableEntry } from '../catalog/catalog.js';
+import { tableFinder, type TableEntry } from '../catalog/catalog.js';
 import type { TableFields } from '../catalog/fields.js';
 import { parseArguments } from '../plan/arguments.js';
 import type { BoundTool } from '../plan/bound.js';
@@ -52,6 +52,8 @@ interface CallerView {
   readonly searchable: readonly SearchableTable[];
   /** Tables the caller may use with each kind, through its typed or its generic tool. */
   readonly usable: ReadonlyMap<ToolKindSpec, ReadonlySet<TableEntry>>;
+  /** Finds a table by the names a generic call may use, among those the caller may use with a kind (built on first use). */
+  readonly finder: (spec: ToolKindSpec) => (name: string) => TableEntry | undefined;
   readonly instructions: () => string;
   readonly schema: () => string;
 }
@@ -97,13 +99,21 @@ export class CallPipeline {
     return this.baseView.tools;
   }
 
-  /** The catalog a caller works with: relations towards tables it may not read are gone from schemas and calls. */
+  /**
+   * The catalog a caller works with: relations towards tables it may not read — restricted by `tables`, or left
+   * without any tool by `tools` — are gone from descriptions, search results and calls.
+   */
   private catalogFor(policy: EffectivePolicy): ToolCatalog {
-    const allowsTable = policy.allowsTable;
-    if (!allowsTable || !this.exposed.tables.some((table) => table.relations.length > 0)) return this.catalog;
+    if (!this.exposed.tables.some((table) => table.relations.length > 0)) return this.catalog;
     let catalog = this.narrowedCatalogs.get(policy.fingerprint);
     if (!catalog) {
-      catalog = buildCatalog(withoutRelationsTo(this.exposed, (table) => allowsTable(table.schema, table.name)), this.options);
+      // Tool names do not depend on relations, so the base catalog says which tables the caller has a tool for.
+      const readable = new Set<ExposedTable['table']>();
+      for (const tool of this.catalog.typed) {
+        if (policy.allows(reference(tool.name, tool.table))) readable.add(tool.table.exposed.table);
+      }
+      if (readable.size === this.catalog.tables.entries.length) return this.catalog;
+      catalog = buildCatalog(withoutRelationsTo(this.exposed, (table) => readable.has(table)), this.options);
       if (this.narrowedCatalogs.size >= MAX_CACHED_CATALOGS) this.narrowedCatalogs.clear();
       this.narrowedCatalogs.set(policy.fingerprint, catalog);
     }
@@ -129,11 +139,9 @@ export class CallPipeline {
   }
 
   private buildView(catalog: ToolCatalog, policy: EffectivePolicy | undefined): CallerView {
-    // A kind on a table is allowed when the caller may use its typed tool or the generic tool of its kind.
-    const allows = (tool: TypedTool) =>
-      !policy ||
-      policy.allows(reference(tool.name, tool.table)) ||
-      (tool.spec.generic !== null && policy.allows(reference(tool.spec.generic, tool.table)));
+    // A kind on a table is allowed when the caller may use its typed tool, whichever tool carries the call: the
+    // generic tools follow the typed names, so a pattern such as `!aggregate_*` also keeps `aggregate` away.
+    const allows = (tool: TypedTool) => !policy || policy.allows(reference(tool.name, tool.table));
     const selection = selectTools(catalog, { typed: allows }, this.options);
     const usable = new Map<ToolKindSpec, Set<TableEntry>>();
     const listedByTable = new Map<TableEntry, string[]>();
@@ -145,12 +153,19 @@ export class CallPipeline {
     }
     for (const tool of selection.tools) if (tool.form === 'typed') listedByTable.get(tool.table)?.push(tool.name);
     const searchable = [...listedByTable].map(([entry, tools]) => ({ entry, tools }));
+    const finders = new Map<ToolKindSpec, (name: string) => TableEntry | undefined>();
+    const finder = (spec: ToolKindSpec) => {
+      let find = finders.get(spec);
+      if (!find) finders.set(spec, (find = tableFinder([...(usable.get(spec) ?? [])], catalog.tables.schema.defaultSchema)));
+      return find;
+    };
     const maxRows = policy?.maxRows;
     let instructions: string | undefined;
     let schema: string | undefined;
     return {
       catalog,
       selection,
+      finder,
       tools: selection.tools.map((tool) => narrowed(tool, maxRows, this.options)),
       listed: new Set(selection.tools.map((tool) => tool.name)),
       searchable,
@@ -280,8 +295,9 @@ export class CallPipeline {
     };
     if (name === undefined) return fail('required: the name of a table (search_tables lists them)');
     if (typeof name !== 'string') return fail('expected a table name as a string');
-    const found = view.catalog.tables.find(name);
-    if (!found || !usable.has(found)) {
+    // Only among the tables this caller may use: a table it may not use cannot change how a name resolves.
+    const found = view.finder(spec)(name);
+    if (!found) {
       const near = closest(name.slice(0, 128), [...usable].map((table) => table.names.base));
       const shown = JSON.stringify(name.slice(0, 64));
       return fail(`${shown} is not a table you can use with ${entry.name}${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}; search_tables lists the tables`);

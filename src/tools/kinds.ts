@@ -137,7 +137,7 @@ const lookup: ToolKindSpec = {
     const properties: Record<string, JsonSchema> = {};
     for (const [field, column] of key) properties[field] = keyProperty(column.type);
     return {
-      description: `One row of ${label(entry.exposed)} by its ${primary ? 'primary' : 'unique'} key ${key.map(([field]) => field).join(', ')}; row is null when none matches.`,
+      description: lookupDescription(entry, key.map(([field]) => field), primary),
       inputSchema: objectSchema(properties, key.map(([field]) => field)),
     };
   },
@@ -187,6 +187,17 @@ const aggregate: ToolKindSpec = {
   plan: (tool, call) => ({ kind: 'aggregate', table: tool.fields.table, where: call.where, ...planAggregate(tool, call.args) }),
   render: (outcome, call) => toToolResult(outcome, call.times),
 };
+
+/** Longest tool description: Claude Code cuts longer ones. */
+const MAX_DESCRIPTION = 2_048;
+
+/** `One row of table "orders" by its primary key id; …`; a key too long to name within 2 KB is named by its size. */
+function lookupDescription(entry: TableEntry, fields: readonly string[], primary: boolean): string {
+  const kind = primary ? 'primary' : 'unique';
+  const full = `One row of ${label(entry.exposed)} by its ${kind} key ${fields.join(', ')}; row is null when none matches.`;
+  if (Buffer.byteLength(full) <= MAX_DESCRIPTION) return full;
+  return `One row of ${label(entry.exposed)} by its ${kind} key of ${fields.length} fields (the arguments); row is null when none matches.`;
+}
 
 /** Every read kind, in listing order. */
 export const READ_KINDS: readonly ToolKindSpec[] = [query, lookup, count, aggregate];

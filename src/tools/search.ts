@@ -1,5 +1,4 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import picomatch from 'picomatch';
 import { z } from 'zod';
 import { InvalidArgumentsError } from '../errors.js';
 import type { TableEntry } from '../catalog/catalog.js';
@@ -15,7 +14,7 @@ export function searchListing(): Tool {
   return {
     name: SEARCH_TOOL,
     description:
-      'Find the tables and views you can query: pattern matches names, comments and field names (words, or a glob such as "order*"). ' +
+      'Find the tables and views you can query: pattern matches names, comments and field names (words, or a name glob with * and ?, such as "order*"). ' +
       'detail=columns gives fields with types, keys, relations, enum values and a row estimate. Then call query, count or aggregate with table.',
     inputSchema: {
       type: 'object',
@@ -54,8 +53,12 @@ export function searchTables(tables: readonly SearchableTable[], args: unknown):
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.length ? issue.path.join('.') : 'arguments';
-    const allowed = issue?.code === 'unrecognized_keys' ? '; allowed: pattern, detail, limit, offset' : '';
-    throw new InvalidArgumentsError(`Invalid arguments for ${SEARCH_TOOL}: ${path}: ${issue?.message ?? 'invalid'}${allowed}.`);
+    // Names the client chose are echoed cut, like every other argument name (see describeIssues).
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `unknown ${issue.keys.length > 1 ? 'arguments' : 'argument'} ${issue.keys.slice(0, 5).map((key) => JSON.stringify(key.slice(0, 64))).join(', ')}; allowed: pattern, detail, limit, offset`
+        : (issue?.message ?? 'invalid');
+    throw new InvalidArgumentsError(`Invalid arguments for ${SEARCH_TOOL}: ${path.slice(0, 64)}: ${message}.`);
   }
   const { pattern, detail, offset } = parsed.data;
   const limit = Math.min(parsed.data.limit ?? (detail === 'names' ? MAX_NAMES : 10), detail === 'names' ? MAX_NAMES : MAX_DETAILED);
@@ -97,9 +100,9 @@ function detailBlock(entry: TableEntry, tools: readonly string[]): string {
 
 function match(tables: readonly SearchableTable[], pattern: string): SearchableTable[] {
   if (pattern === '') return [...tables];
-  if (/[*?[\]{}]/.test(pattern)) {
-    const glob = picomatch(pattern.toLowerCase(), { dot: true });
-    return tables.filter(({ entry }) => glob(entry.names.base) || glob(entry.exposed.table.name.toLowerCase()));
+  if (/[*?]/.test(pattern)) {
+    const glob = pattern.toLowerCase();
+    return tables.filter(({ entry }) => wildcard(glob, entry.names.base) || wildcard(glob, entry.exposed.table.name.toLowerCase()));
   }
   const words = pattern.toLowerCase().split(/\s+/).filter(Boolean);
   const phrase = words.join('_');
@@ -121,4 +124,34 @@ function match(tables: readonly SearchableTable[], pattern: string): SearchableT
     if (rank >= 0) ranked.push({ table, rank, index });
   });
   return ranked.sort((a, b) => a.rank - b.rank || a.index - b.index).map(({ table }) => table);
+}
+
+/**
+ * Whether `text` matches `pattern`, where `*` is any run of characters and `?` one character, everything else
+ * literal. Linear backtracking to the last `*` only, so any pattern costs at most pattern × text steps (a regex
+ * glob such as picomatch's can backtrack exponentially on `*?*?…`).
+ */
+export function wildcard(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p += 1;
+      t += 1;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p;
+      resume = t;
+      p += 1;
+    } else if (star >= 0) {
+      p = star + 1;
+      resume += 1;
+      t = resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p += 1;
+  return p === pattern.length;
 }
