@@ -10,6 +10,7 @@ export type { ExposedForeignKey, ExposedSchema, ExposedTable } from './policy/po
 export type {
   ColumnModel,
   DatabaseModel,
+  DateStorage,
   Dialect,
   ForeignKeyModel,
   IntrospectOptions,

@@ -3,6 +3,7 @@ import type { ColumnModel, Dialect } from '../introspect/model.js';
 import type { AggregatePlan, Bucket, GroupKey, HavingCondition, Metric } from '../plan/aggregate.js';
 import type { Fragment} from './fragment.js';
 import { sql, verbatim } from './fragment.js';
+import { storedAsNumbers, wallClockSql } from './sqlite-dates.js';
 import type { ValueCuts } from './value-cuts.js';
 import { renderValue } from './values.js';
 
@@ -28,8 +29,14 @@ export class AggregateSql {
     return this.bucket(this.wallClock(column, group.column), group.bucket);
   }
 
-  /** The column as wall-clock time: instants (PostgreSQL timestamptz) converted to the configured zone. */
+  /**
+   * The column as wall-clock time: instants (PostgreSQL timestamptz, SQLite date-times stored as numbers) converted to
+   * the configured zone. `column` is the field's SQL: a mixed SQLite column already reads as epoch milliseconds.
+   */
   private wallClock(column: Fragment, model: ColumnModel): Fragment {
+    if (this.dialect === 'sqlite' && model.type === 'datetime' && storedAsNumbers(model)) {
+      return wallClockSql(model.storage === 'mixed' ? { ...model, storage: 'epoch_ms' } : model, column, this.timeZone);
+    }
     if (this.dialect !== 'postgresql') return column;
     if (model.type === 'date') return sql`CAST(${column} AS timestamp)`;
     return model.withTimeZone ? sql`(${column} AT TIME ZONE ${this.timeZone})` : column;

@@ -8,6 +8,7 @@ import { AggregateSql } from './aggregate-sql.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { ReadOnlyRunner, ReadOnlySession } from './read-only.js';
+import { comparableSql } from './sqlite-dates.js';
 import { ValueCuts } from './value-cuts.js';
 import { bindValue } from './values.js';
 
@@ -31,6 +32,11 @@ export type ToolOutcome =
   | { readonly kind: 'count'; readonly count: number }
   | ({ readonly kind: 'aggregate' } & Page);
 
+/** What a result should say besides its data (e.g. that a column it read stores dates in several forms). */
+export interface Noted {
+  readonly notes?: readonly string[];
+}
+
 /**
  * The caller's value for each scoping column of a table the call reads (its own table, joined and `has` tables).
  * Throws a {@link DeniedError} when the caller has no value for one of them.
@@ -51,6 +57,8 @@ interface Statement {
   readonly scope: ScopeResolver;
   readonly joins: Map<ExposedRelation, string>;
   subqueries: number;
+  /** Notes for the result, by text. */
+  readonly notes: Set<string>;
 }
 
 /**
@@ -75,7 +83,7 @@ export class Executor {
    * Runs a plan. `scope` gives the caller's values for the scoping columns of every table the plan reads; every
    * query, lookup, count, aggregate, join and `has` subquery is filtered on them.
    */
-  run(plan: ReadPlan, scope: ScopeResolver = NO_SCOPE): Promise<ToolOutcome> {
+  run(plan: ReadPlan, scope: ScopeResolver = NO_SCOPE): Promise<ToolOutcome & Noted> {
     return this.runner.run((session) => {
       switch (plan.kind) {
         case 'query':
@@ -120,7 +128,7 @@ export class Executor {
   private statement(builder: Knex.QueryBuilder, table: ExposedTable, scope: ScopeResolver): Statement {
     builder.from(this.raw(this.table(table, BASE)));
     this.scopeWhere(builder, table, BASE, scope);
-    return { builder, scope, joins: new Map(), subqueries: 0 };
+    return { builder, scope, joins: new Map(), subqueries: 0, notes: new Set() };
   }
 
   private scopeWhere(builder: Knex.QueryBuilder, table: ExposedTable, alias: string, scope: ScopeResolver): void {
@@ -136,8 +144,19 @@ export class Executor {
 
   /** The SQL of a field: the table's own column, or a column of a to-one related row (joined on first use). */
   private fieldSql(statement: Statement, ref: FieldRef): Fragment {
-    if (!ref.relation || !ref.target) return this.col(BASE, ref.column);
-    return this.col(this.join(statement, ref.relation, ref.target), ref.column);
+    const alias = !ref.relation || !ref.target ? BASE : this.join(statement, ref.relation, ref.target);
+    return this.comparable(statement, alias, ref.column);
+  }
+
+  /** The column as filters, sorts and metrics read it: SQLite dates stored as numbers normalized (see `sqlite-dates`). */
+  private comparable(statement: Statement, alias: string, column: ColumnModel): Fragment {
+    if (this.dialect !== 'sqlite') return this.col(alias, column);
+    if (column.storage === 'mixed') {
+      statement.notes.add(
+        `${column.name} stores dates both as numbers and as text: numbers are read as epoch milliseconds or seconds by magnitude, text as UTC.`,
+      );
+    }
+    return comparableSql(column, this.col(alias, column), this.timeZone);
   }
 
   /** LEFT JOINs a to-one relation once per call; the related table's own scope is part of the join condition. */
@@ -178,7 +197,7 @@ export class Executor {
     this.select(statement, plan.select);
     this.applyWhere(statement, statement.builder, BASE, plan.where);
     for (const { ref, direction } of plan.orderBy) this.orderBy(statement.builder, this.fieldSql(statement, ref), direction === 'desc' ? 'DESC' : 'ASC');
-    return { kind: 'query', ...(await page(statement.builder, plan.limit, plan.offset, (record) => this.renderRow(plan.select, record))) };
+    return { kind: 'query', ...(await page(statement.builder, plan.limit, plan.offset, (record) => this.renderRow(plan.select, record))), ...notesOf(statement) };
   }
 
   private async lookup(session: ReadOnlySession, plan: Extract<ReadPlan, { kind: 'lookup' }>, scope: ScopeResolver): Promise<ToolOutcome> {
@@ -195,7 +214,7 @@ export class Executor {
     statement.builder.select(this.raw(sql`COUNT(*) AS ${this.name('count')}`));
     this.applyWhere(statement, statement.builder, BASE, plan.where);
     const [record] = (await statement.builder) as Record<string, unknown>[];
-    return { kind: 'count', count: Number(record?.count ?? 0) };
+    return { kind: 'count', count: Number(record?.count ?? 0), ...notesOf(statement) };
   }
 
   /**
@@ -245,7 +264,7 @@ export class Executor {
     for (const { output, direction } of plan.orderBy) order(output, direction === 'desc' ? 'DESC' : 'ASC');
     // Group outputs break ties, so pages and dialects agree on the order.
     for (const group of plan.groups) order(group.output, 'ASC');
-    return { kind: 'aggregate', ...(await page(outer, plan.limit, plan.offset, (record) => expressions.render(plan, record))) };
+    return { kind: 'aggregate', ...(await page(outer, plan.limit, plan.offset, (record) => expressions.render(plan, record))), ...notesOf(inner) };
   }
 
   /** NULLs sort last in both directions on every dialect. */
@@ -265,7 +284,7 @@ export class Executor {
     for (const filter of filters) {
       switch (filter.kind) {
         case 'condition':
-          this.applyCondition(builder, alias, filter);
+          this.applyCondition(statement, builder, alias, filter);
           break;
         case 'exists':
           this.applyExists(statement, builder, alias, filter);
@@ -302,9 +321,9 @@ export class Executor {
     builder.whereExists(subquery);
   }
 
-  private applyCondition(builder: Knex.QueryBuilder, alias: string, condition: Extract<PlannedFilter, { kind: 'condition' }>): void {
+  private applyCondition(statement: Statement, builder: Knex.QueryBuilder, alias: string, condition: Extract<PlannedFilter, { kind: 'condition' }>): void {
     const { column, op, value } = condition;
-    const name = this.col(alias, column);
+    const name = this.comparable(statement, alias, column);
     const bind = (item: unknown) => this.bind(column, item);
     const comparison = COMPARISONS[op];
     if (comparison) {
@@ -324,6 +343,10 @@ export class Executor {
       this.where(builder, this.dialect === 'postgresql' ? sql`${name}::text ILIKE ${pattern} ESCAPE '!'` : sql`${name} LIKE ${pattern} ESCAPE '!'`);
     }
   }
+}
+
+function notesOf(statement: Statement): Noted {
+  return statement.notes.size > 0 ? { notes: [...statement.notes] } : {};
 }
 
 /** Runs a paged query; one extra row tells whether more rows match than were returned. */

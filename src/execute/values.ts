@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, Dialect, NormalizedType } from '../introspect/model.js';
 import { wallClock as zonedWallClock } from '../shared/time.js';
+import { instantOfStored, storedAsNumbers, storedNumber } from './sqlite-dates.js';
 
 const pad = (value: number, length = 2) => String(value).padStart(length, '0');
 
@@ -41,6 +42,9 @@ export function bindValue(dialect: Dialect, column: ColumnModel, value: unknown,
         ? formatDateTime(new Date(text.replace(' ', 'T')), true)
         : zonedWallClock(new Date(text.replace(' ', 'T')), timeZone)
       : `${text.slice(0, 10)} ${text.length === 10 ? '00:00:00' : canonicalClock(text.slice(11))}`;
+    // A SQLite date-time stored as numbers is compared with the instant in its unit (epoch ms or s, Julian day).
+    const stored = storedNumber(column, wallClock);
+    if (stored !== null) return stored;
     // An instant column gets an explicit UTC offset so the session time zone cannot shift it.
     return column.withTimeZone ? `${wallClock}+00:00` : wallClock;
   }
@@ -55,6 +59,11 @@ export function bindValue(dialect: Dialect, column: ColumnModel, value: unknown,
  */
 export function renderValue(column: ColumnModel, value: unknown): unknown {
   if (value == null) return null;
+  // SQLite dates stored as numbers render as the instants they denote.
+  if ((typeof value === 'number' || typeof value === 'bigint') && storedAsNumbers(column)) {
+    const instant = instantOfStored(column, Number(value));
+    if (!Number.isNaN(instant.getTime())) return column.type === 'date' ? instant.toISOString().slice(0, 10) : instant.toISOString();
+  }
   return renderAs(column.type, column, value);
 }
 

@@ -23,6 +23,18 @@ export type NormalizedType =
   | 'array'
   | 'unknown';
 
+/**
+ * How a SQLite `date` or `datetime` column stores its values, found from a bounded sample at introspection (SQLite
+ * has no date type; Knex with either driver stores a JavaScript `Date` as epoch milliseconds):
+ * - `text`: ISO 8601 text (`2024-05-01 13:45:00` or `2024-05-01T13:45:00`), also the answer for an empty column;
+ * - `epoch_ms` / `epoch_s`: numbers of milliseconds / seconds since 1970-01-01 UTC (told apart by magnitude);
+ * - `julian`: Julian day numbers (`julianday()`, about 2.4 million), fractional;
+ * - `mixed`: text and numbers in one column; compared and grouped through an expression that reads each value by its
+ *   type (numbers as epoch milliseconds or seconds by magnitude, text as UTC), and results say so.
+ * Numeric storages denote instants: such columns have `withTimeZone` set.
+ */
+export type DateStorage = 'text' | 'epoch_ms' | 'epoch_s' | 'julian' | 'mixed';
+
 /** One column of a table or view. */
 export interface ColumnModel {
   /** Column name exactly as the database spells it. */
@@ -45,6 +57,8 @@ export interface ColumnModel {
   readonly scale: number | null;
   /** For `datetime`: values denote an absolute instant (PostgreSQL `timestamptz`). */
   readonly withTimeZone: boolean;
+  /** SQLite `date` / `datetime` columns: how values are stored (see {@link DateStorage}); absent means `text`. */
+  readonly storage?: DateStorage;
   /**
    * Allowed values of an enum column (PostgreSQL enum or domain over one, MySQL ENUM, or a text column whose CHECK
    * constraint lists its values), or the values such a CHECK lists for a column of unknown type.

@@ -4,6 +4,7 @@ import type { Introspector } from './introspector.js';
 import type {
   ColumnModel,
   DatabaseModel,
+  DateStorage,
   ForeignKeyModel,
   IntrospectOptions,
   NormalizedType,
@@ -157,8 +158,10 @@ export const sqliteIntrospector: Introspector = {
         }),
       };
     });
-    tables.sort((a, b) => (a.schema === b.schema ? compare(a.name, b.name) : compare(a.schema, b.schema)));
-    return { dialect: 'sqlite', tables };
+    // SQLite has no date type: how each date column's values are stored decides how it is compared and rendered.
+    const sampled = await Promise.all(tables.map((table) => withDateStorage(knex, table)));
+    sampled.sort((a, b) => (a.schema === b.schema ? compare(a.name, b.name) : compare(a.schema, b.schema)));
+    return { dialect: 'sqlite', tables: sampled };
   },
 };
 
@@ -182,6 +185,66 @@ async function readCheckedValues(
     if (checks.length > 0) byTable.set(key(row.schema, row.name), checks);
   }
   return byTable;
+}
+
+/** Rows read per column to tell how its dates are stored. */
+const DATE_SAMPLE = 200;
+/** Julian day numbers of 0001-01-01 and 9999-12-31: a fractional number in this range is a Julian day. */
+const JULIAN_RANGE = [1721425.5, 5373484.5] as const;
+/** Epoch values at least this large are milliseconds (1e11 seconds is the year 5138; 1e11 ms is March 1973). */
+const EPOCH_MS_FROM = 1e11;
+
+interface StorageRow {
+  i: number;
+  ints: number | bigint | null;
+  reals: number | bigint | null;
+  texts: number | bigint | null;
+  lo: number | bigint | null;
+  hi: number | bigint | null;
+}
+
+/**
+ * The table with the {@link DateStorage} of each `date` / `datetime` column, from the first {@link DATE_SAMPLE}
+ * non-NULL values of each (one query per table that has such columns). A table that cannot be read keeps `text`.
+ */
+async function withDateStorage(knex: Knex, table: TableModel): Promise<TableModel> {
+  const dated = table.columns.map((column, index) => ({ column, index })).filter(({ column }) => column.type === 'date' || column.type === 'datetime');
+  if (dated.length === 0) return table;
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const from = `${quote(table.schema)}.${quote(table.name)}`;
+  const sql = dated
+    .map(({ column, index }) => {
+      const c = quote(column.name);
+      const numeric = `CASE WHEN typeof(v) IN ('integer', 'real') THEN v END`;
+      return `SELECT ${index} AS i, SUM(typeof(v) = 'integer') AS ints, SUM(typeof(v) = 'real') AS reals,
+        SUM(typeof(v) = 'text') AS texts, MIN(${numeric}) AS lo, MAX(${numeric}) AS hi
+        FROM (SELECT ${c} AS v FROM ${from} WHERE ${c} IS NOT NULL LIMIT ${DATE_SAMPLE})`;
+    })
+    .join(' UNION ALL ');
+  let rows: StorageRow[];
+  try {
+    rows = rowsOf<StorageRow>(await knex.raw(sql));
+  } catch {
+    return table;
+  }
+  const storages = new Map(rows.map((row) => [Number(row.i), dateStorageOf(row)]));
+  return {
+    ...table,
+    columns: table.columns.map((column, index) => {
+      const storage = storages.get(index);
+      if (!storage || storage === 'text') return column;
+      return { ...column, storage, withTimeZone: column.type === 'datetime' };
+    }),
+  };
+}
+
+function dateStorageOf(row: StorageRow): DateStorage {
+  const [ints, reals, texts] = [Number(row.ints ?? 0), Number(row.reals ?? 0), Number(row.texts ?? 0)];
+  if (ints + reals === 0) return 'text';
+  if (texts > 0) return 'mixed';
+  const [lo, hi] = [Number(row.lo), Number(row.hi)];
+  if (reals > 0 && lo >= JULIAN_RANGE[0] && hi <= JULIAN_RANGE[1]) return 'julian';
+  return Math.max(Math.abs(lo), Math.abs(hi)) >= EPOCH_MS_FROM ? 'epoch_ms' : 'epoch_s';
 }
 
 /** Lower-cases ASCII letters only, as SQLite does when it compares identifiers. */

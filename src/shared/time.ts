@@ -167,7 +167,7 @@ function fieldsOf(local: number): Fields {
 }
 
 /** The zone's UTC offset at an instant, in milliseconds (whole seconds: historical local mean times have them). */
-function offsetAt(instant: number, timeZone: string): number {
+export function offsetAt(instant: number, timeZone: string): number {
   if (timeZone === 'UTC') return 0;
   const whole = Math.floor(instant / SECOND) * SECOND;
   const parts: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Page, Row, ToolOutcome } from '../execute/execute.js';
+import type { Noted, Page, Row, ToolOutcome } from '../execute/execute.js';
 import { CutValue } from '../execute/values.js';
 import type { ResolvedTime } from '../plan/resolve-time.js';
 
@@ -128,13 +128,23 @@ function timeLine(times: ResolvedTime): string {
  * The tool result: `structuredContent` typed by the output schema, and a compact text rendering of the same data.
  * `times` echoes the relative times the call used.
  */
-export function toToolResult(outcome: ToolOutcome, times?: ResolvedTime): CallToolResult {
-  const result = toResult(outcome);
+export function toToolResult(outcome: ToolOutcome & Noted, times?: ResolvedTime): CallToolResult {
+  const result = withNotes(toResult(outcome), outcome.notes);
   if (!times || !result.structuredContent) return result;
   const [first] = result.content;
   return {
     content: [{ type: 'text', text: `${timeLine(times)}\n${first?.type === 'text' ? first.text : ''}` }],
     structuredContent: { ...result.structuredContent, resolved_time: times },
+  };
+}
+
+/** Notes the executor attached (e.g. a column storing dates in several forms): a `notes` list and a text line each. */
+function withNotes(result: CallToolResult, notes: readonly string[] | undefined): CallToolResult {
+  if (!notes?.length || !result.structuredContent) return result;
+  const [first] = result.content;
+  return {
+    content: [{ type: 'text', text: `${first?.type === 'text' ? first.text : ''}\n${notes.map((note) => `Note: ${note}`).join('\n')}` }],
+    structuredContent: { ...result.structuredContent, notes: [...notes] },
   };
 }
 
