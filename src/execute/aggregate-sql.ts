@@ -85,8 +85,12 @@ export class AggregateSql {
     throw new Error(`no ${bucket} bucket for ${this.dialect}`);
   }
 
-  /** The select expressions of a metric, by alias suffix: avg also selects its exact sum, count and a float for ordering. */
-  metric(metric: Metric, column: Fragment | null): [suffix: string, expression: Fragment][] {
+  /**
+   * The select expressions of a metric, by alias suffix: avg also selects its exact sum, count and a float for
+   * ordering. Without groups, a sum over no rows is 0 (SQL's `SUM` gives NULL); over rows whose values are all NULL
+   * it stays NULL, like avg, min and max.
+   */
+  metric(metric: Metric, column: Fragment | null, grouped = true): [suffix: string, expression: Fragment][] {
     if (!column || !metric.ref) return [['', verbatim('COUNT(*)')]];
     const model = metric.ref.column;
     switch (metric.fn) {
@@ -99,7 +103,7 @@ export class AggregateSql {
       case 'max':
         return [['', sql`MAX(${column})`]];
       case 'sum':
-        return [['', this.sum(column, model)]];
+        return [['', grouped ? this.sum(column, model) : sql`CASE WHEN COUNT(*) = 0 THEN 0 ELSE ${this.sum(column, model)} END`]];
       case 'avg':
         return [
           ['', this.sum(column, model)],
@@ -149,9 +153,11 @@ export class AggregateSql {
       const value = record[`g${index}`];
       row[group.output] = group.bucket ? (value == null ? null : String(value)) : this.cuts.render(group.column, record, `g${index}`);
     });
+    // `n`: the rows matched, selected when there are no groups.
+    const none = plan.groups.length === 0 && Number(record.n ?? 1) === 0;
     plan.metrics.forEach((metric, index) => {
       const value = record[`m${index}`];
-      row[metric.output] = this.renderMetric(metric, value, record[`m${index}_n`]);
+      row[metric.output] = none && metric.fn === 'sum' && metric.ref ? zeroOf(metric.ref.column) : this.renderMetric(metric, value, record[`m${index}_n`]);
     });
     return row;
   }
@@ -174,6 +180,13 @@ export class AggregateSql {
     if (model.type === 'integer') return renderValue(model, value);
     return Number(value);
   }
+}
+
+/** The sum of no rows, in the form sums of the column take: `0`, or `"0.00"` for a decimal of scale 2. */
+function zeroOf(model: ColumnModel): unknown {
+  if (model.type !== 'decimal') return 0;
+  const scale = model.scale !== null && model.scale > 0 && model.scale <= 20 ? model.scale : 0;
+  return scale > 0 ? `0.${'0'.repeat(scale)}` : '0';
 }
 
 /** `12345` at scale 2 → `"123.45"`. */

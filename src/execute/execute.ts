@@ -10,7 +10,7 @@ import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { ReadOnlyRunner, ReadOnlySession } from './read-only.js';
 import { comparableSql } from './sqlite-dates.js';
 import { ValueCuts } from './value-cuts.js';
-import { bindValue } from './values.js';
+import { bindValue, renderValue } from './values.js';
 
 /** Rows as fields → rendered values. */
 export type Row = Record<string, unknown>;
@@ -26,11 +26,27 @@ export interface Page {
   readonly sizeLimited?: boolean;
 }
 
-export type ToolOutcome =
+/** The smallest and largest value of a column, rendered like result values; both `null` when it has none. */
+export interface ValueRange {
+  readonly min: unknown;
+  readonly max: unknown;
+}
+
+export type ToolOutcome = (
   | ({ readonly kind: 'query' } & Page)
   | { readonly kind: 'lookup'; readonly row: Row | null }
   | { readonly kind: 'count'; readonly count: number }
-  | ({ readonly kind: 'aggregate' } & Page);
+  | ({ readonly kind: 'aggregate' } & Page & {
+      /** Without `group_by`: how many rows the filters left (the one row is there even when none did). */
+      readonly matched?: number;
+    })
+) & {
+  /** Ranges of the table's columns within the caller's scope, asked for by `explain` (see {@link Executor.run}). */
+  readonly ranges?: ReadonlyMap<ColumnModel, ValueRange>;
+};
+
+/** Given a plan's outcome, the columns of its table whose range within the caller's scope the result should state. */
+export type ExplainOutcome = (outcome: ToolOutcome) => readonly ColumnModel[];
 
 /** What a result should say besides its data (e.g. that a column it read stores dates in several forms). */
 export interface Noted {
@@ -83,19 +99,42 @@ export class Executor {
    * Runs a plan. `scope` gives the caller's values for the scoping columns of every table the plan reads; every
    * query, lookup, count, aggregate, join and `has` subquery is filtered on them.
    */
-  run(plan: ReadPlan, scope: ScopeResolver = NO_SCOPE): Promise<ToolOutcome & Noted> {
-    return this.runner.run((session) => {
-      switch (plan.kind) {
-        case 'query':
-          return this.query(session, plan, scope);
-        case 'lookup':
-          return this.lookup(session, plan, scope);
-        case 'count':
-          return this.count(session, plan, scope);
-        case 'aggregate':
-          return this.aggregate(session, plan, scope);
-      }
+  run(plan: ReadPlan, scope: ScopeResolver = NO_SCOPE, explain?: ExplainOutcome): Promise<ToolOutcome & Noted> {
+    return this.runner.run(async (session) => {
+      const outcome = await this.execute(session, plan, scope);
+      // In the same session, under the same time limit and scope: one more query, only when `explain` asks.
+      const columns = explain?.(outcome) ?? [];
+      return columns.length > 0 ? { ...outcome, ranges: await this.ranges(session, plan.table, columns, scope) } : outcome;
     });
+  }
+
+  private execute(session: ReadOnlySession, plan: ReadPlan, scope: ScopeResolver): Promise<ToolOutcome & Noted> {
+    switch (plan.kind) {
+      case 'query':
+        return this.query(session, plan, scope);
+      case 'lookup':
+        return this.lookup(session, plan, scope);
+      case 'count':
+        return this.count(session, plan, scope);
+      case 'aggregate':
+        return this.aggregate(session, plan, scope);
+    }
+  }
+
+  /**
+   * The smallest and largest value of each column over the table within the caller's scope, ignoring the call's
+   * filters: one `SELECT MIN(c), MAX(c)…` (an index on a column serves both ends).
+   */
+  private async ranges(session: ReadOnlySession, table: ExposedTable, columns: readonly ColumnModel[], scope: ScopeResolver): Promise<Map<ColumnModel, ValueRange>> {
+    const statement = this.statement(this.exact(session.builder()), table, scope);
+    statement.builder.select(
+      columns.flatMap((column, index) => [
+        this.raw(sql`MIN(${this.col(BASE, column)}) AS ${this.name(`lo${index}`)}`),
+        this.raw(sql`MAX(${this.col(BASE, column)}) AS ${this.name(`hi${index}`)}`),
+      ]),
+    );
+    const [record = {}] = (await statement.builder) as Record<string, unknown>[];
+    return new Map(columns.map((column, index) => [column, { min: renderValue(column, record[`lo${index}`]), max: renderValue(column, record[`hi${index}`]) }]));
   }
 
   /** A quoted name as an identifier fragment. */
@@ -233,13 +272,19 @@ export class Executor {
       const read = group.bucket ? [['', this.output(`g${index}`)] as const] : this.cuts.select(group.column, this.output(`g${index}`));
       for (const [suffix, value] of read) outputs.push(this.raw(sql`${value} AS ${this.name(`g${index}${suffix}`)}`));
     });
+    const grouped = plan.groups.length > 0;
     plan.metrics.forEach((metric, index) => {
       const column = metric.ref && this.fieldSql(inner, metric.ref);
-      for (const [suffix, expression] of expressions.metric(metric, column)) {
+      for (const [suffix, expression] of expressions.metric(metric, column, grouped)) {
         selects.push(this.raw(sql`${expression} AS ${this.name(`m${index}${suffix}`)}`));
         outputs.push(this.raw(sql`${this.output(`m${index}${suffix}`)} AS ${this.name(`m${index}${suffix}`)}`));
       }
     });
+    // Without groups, the one row is there even when no row matched: a row count tells.
+    if (!grouped) {
+      selects.push(this.raw(sql`COUNT(*) AS ${this.name('n')}`));
+      outputs.push(this.raw(sql`${this.output('n')} AS ${this.name('n')}`));
+    }
     inner.builder.select(selects);
     this.applyWhere(inner, inner.builder, BASE, plan.where);
     if (plan.groups.length > 0) inner.builder.groupByRaw(plan.groups.map((_, index) => String(index + 1)).join(', '));
@@ -264,7 +309,12 @@ export class Executor {
     for (const { output, direction } of plan.orderBy) order(output, direction === 'desc' ? 'DESC' : 'ASC');
     // Group outputs break ties, so pages and dialects agree on the order.
     for (const group of plan.groups) order(group.output, 'ASC');
-    return { kind: 'aggregate', ...(await page(outer, plan.limit, plan.offset, (record) => expressions.render(plan, record))), ...notesOf(inner) };
+    let matched: number | undefined;
+    const rows = await page(outer, plan.limit, plan.offset, (record) => {
+      if (!grouped) matched = Number(record.n ?? 0);
+      return expressions.render(plan, record);
+    });
+    return { kind: 'aggregate', ...rows, ...(matched === undefined ? {} : { matched }), ...notesOf(inner) };
   }
 
   /** NULLs sort last in both directions on every dialect. */

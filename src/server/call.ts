@@ -3,7 +3,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditEvent, AuditOutcome } from '../audit/event.js';
 import { ConexorError, DeniedError, InvalidArgumentsError } from '../errors.js';
 import { toQueryError } from '../execute/errors.js';
-import type { Executor, ScopeResolver } from '../execute/execute.js';
+import type { Executor, ScopeResolver, ValueRange } from '../execute/execute.js';
 import type { ColumnModel } from '../introspect/model.js';
 import { policyCache, policyOfKey, type EffectivePolicy, type RequestContext } from '../policy/caller.js';
 import type { ResolvedOptions } from '../policy/options.js';
@@ -15,7 +15,8 @@ import { parseArguments } from '../plan/arguments.js';
 import type { BoundTool } from '../plan/bound.js';
 import { keyFields, type ToolKindSpec } from '../tools/kinds.js';
 import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
-import { fitToBudget, toErrorResult } from '../tools/render.js';
+import { fitToBudget, toErrorResult, withDataRange } from '../tools/render.js';
+import { explainEmpty } from './explain-empty.js';
 import { searchTables, type SearchableTable } from '../tools/search.js';
 import { closest } from '../shared/suggest.js';
 import { serverInstructions } from './instructions.js';
@@ -253,10 +254,11 @@ export class CallPipeline {
         }
         const plan = spec.plan(tool, parsed);
         const scope = await this.scopeFor(table, context);
-        const done = fitToBudget(await this.executor.run(plan, scope), this.options.maxResultBytes);
+        const done = fitToBudget(await this.executor.run(plan, scope, explainEmpty(plan)), this.options.maxResultBytes);
         rowCount = done.kind === 'query' || done.kind === 'aggregate' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
         truncated = done.kind === 'query' || done.kind === 'aggregate' ? done.truncated : null;
         result = spec.render(done, parsed);
+        if (done.ranges) result = withDataRange(result, fieldRanges(table.fields, done.ranges), table.exposed.scopeColumns.length > 0);
       }
     } catch (error) {
       const reported = error instanceof UnknownToolError || error instanceof DeniedError ? error : toQueryError(error);
@@ -436,6 +438,11 @@ function walkReachesScoped(fields: TableFields, scoped: ReadonlySet<unknown>): b
     for (const { target } of next.relations.values()) pending.push(target);
   }
   return false;
+}
+
+/** Ranges by the caller's field names. */
+function fieldRanges(fields: TableFields, ranges: ReadonlyMap<ColumnModel, ValueRange>): [string, ValueRange][] {
+  return [...ranges].map(([column, range]) => [fields.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name, range]);
 }
 
 function reference(name: string, table: TableEntry): { name: string; schema: string; table: string } {

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Noted, Page, Row, ToolOutcome } from '../execute/execute.js';
+import type { Noted, Page, Row, ToolOutcome, ValueRange } from '../execute/execute.js';
 import { CutValue } from '../execute/values.js';
 import type { ResolvedTime } from '../plan/resolve-time.js';
 
@@ -172,6 +172,22 @@ function toResult(outcome: ToolOutcome): CallToolResult {
         structuredContent: { count: outcome.count },
       };
   }
+}
+
+/**
+ * An empty result with the range of each filtered date column (by field name) within the caller's scope:
+ * `No rows: ordered_at ranges from … to … in this table.` and `data_range: {ordered_at: {min, max}}`.
+ */
+export function withDataRange(result: CallToolResult, ranges: readonly (readonly [field: string, range: ValueRange])[], scoped: boolean): CallToolResult {
+  if (ranges.length === 0 || !result.structuredContent) return result;
+  const clauses = ranges.map(([field, { min, max }]) => (min === null && max === null ? `${field} has no values` : `${field} ranges from ${cell(min)} to ${cell(max)}`));
+  const line = `No rows: ${clauses.join('; ')} ${scoped ? 'in the rows you may read' : 'in this table'}.`;
+  const [first, ...rest] = result.content;
+  return {
+    ...result,
+    content: [{ type: 'text', text: first?.type === 'text' ? `${first.text}\n${line}` : line }, ...rest],
+    structuredContent: { ...result.structuredContent, data_range: Object.fromEntries(ranges.map(([field, range]) => [field, { min: range.min, max: range.max }])) },
+  };
 }
 
 /** A tool error the model can act on. */

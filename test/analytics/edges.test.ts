@@ -783,7 +783,7 @@ describe.each(DIALECTS)('analytics edge cases on %s', (dialect) => {
       expect(await aggregate(utc, 'ticks', bucketBy('at', 'month', [{ field: 'at', op: 'gt', value: '2030-01-01' }]))).toEqual([]);
     });
 
-    it('gives one row with count 0 and null sum/avg/min/max without group_by', async () => {
+    it('gives one row with count 0, sum 0 and null avg/min/max without group_by', async () => {
       const rows = await aggregate(utc, 'sales', {
         where: [{ field: 'region', op: 'eq', value: 'west' }],
         metrics: [
@@ -803,7 +803,7 @@ describe.each(DIALECTS)('analytics edge cases on %s', (dialect) => {
           count: 0,
           count_note: 0,
           count_distinct_customer: 0,
-          sum_amount: null,
+          sum_amount: '0.00',
           avg_amount: null,
           min_amount: null,
           max_amount: null,
@@ -812,7 +812,7 @@ describe.each(DIALECTS)('analytics edge cases on %s', (dialect) => {
         },
       ]);
       expect(await aggregate(utc, 'nothing')).toEqual([{ count: 0 }]);
-      expect(await aggregate(utc, 'nothing', { metrics: [{ fn: 'sum', field: 'amount' }, { fn: 'avg', field: 'amount' }] })).toEqual([{ sum_amount: null, avg_amount: null }]);
+      expect(await aggregate(utc, 'nothing', { metrics: [{ fn: 'sum', field: 'amount' }, { fn: 'avg', field: 'amount' }] })).toEqual([{ sum_amount: '0.00', avg_amount: null }]);
     });
   });
 
