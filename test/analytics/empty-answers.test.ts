@@ -67,6 +67,8 @@ describe.each(DIALECTS)('empty answers on %s', (dialect) => {
       t.specificType('sold_at', dateTime);
       t.date('sold_on');
       t.date('returned_on');
+      t.specificType('shipped_at', dateTime);
+      t.date('paid_on');
       t.index(['sold_at']);
     });
     await db.knex('sales').insert(
@@ -161,6 +163,13 @@ describe.each(DIALECTS)('empty answers on %s', (dialect) => {
       const result = await both(plain, 'count', { where: [{ field: 'returned_on', op: 'gte', value: '2000-01-01' }] });
       expect(structured(result)).toEqual({ count: 0, data_range: { returned_on: { min: null, max: null } } });
       expect(textOf(result)).toBe('count: 0\nNo rows: returned_on has no values in this table.');
+    });
+
+    it('states at most four ranges, in the order the filters name them', async () => {
+      const fields = ['paid_on', 'sold_on', 'returned_on', 'shipped_at', 'sold_at'];
+      const result = await both(plain, 'count', { where: fields.map((field) => ({ field, op: 'lt', value: '1900-01-01' })) });
+      expect(Object.keys(structured(result).data_range as object)).toEqual(fields.slice(0, 4));
+      expect(structured(result)).toMatchObject({ count: 0, data_range: { paid_on: { min: null, max: null }, sold_on: ALL.sold_on } });
     });
 
     it('is one call: one audit event, outcome ok', async () => {
