@@ -20,6 +20,8 @@ export const OPERATORS = [
   'contains',
   'starts_with',
   'ends_with',
+  'ieq',
+  'iin',
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
@@ -41,12 +43,15 @@ export const VALUE_SHAPE: Record<Operator, ValueShape> = {
   contains: 'text',
   starts_with: 'text',
   ends_with: 'text',
+  ieq: 'scalar',
+  iin: 'list',
 };
 
 const NULL_TESTS: readonly Operator[] = ['is_null', 'is_not_null'];
 const COMPARABLE: readonly Operator[] = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'between', ...NULL_TESTS];
 const EQUALITY: readonly Operator[] = ['eq', 'neq', 'in', 'not_in', ...NULL_TESTS];
-const TEXT: readonly Operator[] = [...COMPARABLE, 'contains', 'starts_with', 'ends_with'];
+// Case-insensitive forms only on free text: enum values are a closed set validated exactly, UUIDs have no case to fold.
+const TEXT: readonly Operator[] = [...COMPARABLE, 'contains', 'starts_with', 'ends_with', 'ieq', 'iin'];
 
 /** Operators that make sense on each type; JSON, binary, array and unknown columns can only be tested for NULL. */
 export const OPERATORS_BY_TYPE: Record<NormalizedType, readonly Operator[]> = {

@@ -378,6 +378,10 @@ export class Executor {
     const comparison = COMPARISONS[op];
     if (comparison) {
       this.where(builder, sql`${name} ${verbatim(comparison)} ${bind(value)}`);
+    } else if (op === 'ieq' || op === 'iin') {
+      const values = op === 'ieq' ? [value] : (value as unknown[]);
+      const lowered = joinFragments(values.map((item) => sql`LOWER(${bind(item)})`), ', ');
+      this.where(builder, op === 'ieq' ? sql`${this.folded(name)} = ${lowered}` : sql`${this.folded(name)} IN (${lowered})`);
     } else if (op === 'in' || op === 'not_in') {
       const values = joinFragments((value as unknown[]).map((item) => sql`${bind(item)}`), ', ');
       this.where(builder, sql`${name} ${verbatim(op === 'in' ? 'IN' : 'NOT IN')} (${values})`);
@@ -389,9 +393,21 @@ export class Executor {
     } else {
       const text = escapeLike(String(value));
       const pattern = op === 'contains' ? `%${text}%` : op === 'starts_with' ? `${text}%` : `%${text}`;
-      // ILIKE on PostgreSQL (the cast serves string-like types without LIKE); MySQL and SQLite LIKE ignore case already.
-      this.where(builder, this.dialect === 'postgresql' ? sql`${name}::text ILIKE ${pattern} ESCAPE '!'` : sql`${name} LIKE ${pattern} ESCAPE '!'`);
+      // Both sides lowered, so a case-sensitive collation (MariaDB utf8mb4_bin, SQLite case_sensitive_like) cannot matter.
+      this.where(builder, sql`${this.folded(name)} LIKE LOWER(${pattern}) ESCAPE '!'`);
     }
+  }
+
+  /**
+   * A text column lowercased and compared code point by code point, the same rule on every dialect (ieq, iin,
+   * contains…): the value side is `LOWER(?)` on the same database. PostgreSQL casts first (inet, citext, char have no
+   * LIKE or pad); MariaDB converts to utf8mb4 with a binary collation, or its `_ci` collations would also ignore
+   * accents. Letters outside ASCII fold on PostgreSQL and MariaDB, not on SQLite (its LOWER folds A–Z only).
+   */
+  private folded(name: Fragment): Fragment {
+    if (this.dialect === 'postgresql') return sql`LOWER(${name}::text)`;
+    if (this.dialect === 'mysql') return sql`CONVERT(LOWER(${name}) USING utf8mb4) COLLATE utf8mb4_bin`;
+    return sql`LOWER(${name})`;
   }
 }
 

@@ -38,7 +38,7 @@ export function serverInstructions(dialect: Dialect, selection: Selection, table
   }
   lines.push(
     `Filters: where = [{field, op, value}, …], ANDed; groups {or: […]}, {and: […]}, {not: {…}}${related ? '; related rows {has: relation, where: […]}' : ''}.`,
-    `Ops: ${OPERATORS.filter((op) => !['is_null', 'is_not_null'].includes(op)).join(', ')}; is_null, is_not_null take no value; in/not_in a list; between [low, high]. eq is exact; contains, starts_with, ends_with ignore case.`,
+    `Ops: ${OPERATORS.filter((op) => !['is_null', 'is_not_null'].includes(op)).join(', ')}; is_null, is_not_null take no value; in/not_in a list; between [low, high]. Case: eq/in are exact (case-sensitive on PostgreSQL and SQLite, per collation on MariaDB); ieq/iin ignore case; contains, starts_with, ends_with ignore case.`,
     `Dates are ISO strings, or relative and resolved by the server in ${options.timeZone}: "now", {"ago": {"days": 7}}, {"start_of": "month"} (offset -1 = the previous month); results echo the resolved values.`,
     ...(related ? ['relation.field (e.g. customer.country) reads a related row in columns, order_by, group_by and metrics.'] : []),
     `At most ${options.maxRows} rows per call; truncated=true means more match (use offset).`,

@@ -10,6 +10,7 @@ import type { ParsedCall } from '../plan/arguments.js';
 import type { BoundTool, ReadKind } from '../plan/bound.js';
 import { planCount, planLookup, planQuery, type ReadPlan } from '../plan/plan.js';
 import { aggregateInput, countInput, lookupInput, queryInput } from './inputs.js';
+import { withCaseHint } from './case-hint.js';
 import { toToolResult } from './render.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -122,7 +123,7 @@ const query: ToolKindSpec = {
   input: (entry, options) => queryInput(entry.fields, options),
   arguments: () => ['where', 'columns', 'order_by', 'limit', 'offset'],
   plan: (tool, call) => planQuery(tool, call.args, call.where),
-  render: (outcome, call) => toToolResult(outcome, call.times),
+  render: (outcome, call) => withCaseHint(toToolResult(outcome, call.times), outcome, call),
 };
 
 const lookup: ToolKindSpec = {
@@ -165,7 +166,7 @@ const count: ToolKindSpec = {
   input: (entry) => countInput(entry.fields),
   arguments: () => ['where'],
   plan: (tool, call) => planCount(tool, call.where),
-  render: (outcome, call) => toToolResult(outcome, call.times),
+  render: (outcome, call) => withCaseHint(toToolResult(outcome, call.times), outcome, call),
 };
 
 const aggregate: ToolKindSpec = {
@@ -185,7 +186,7 @@ const aggregate: ToolKindSpec = {
   input: (entry, options) => aggregateInput(entry.fields, options),
   arguments: () => ['where', 'group_by', 'metrics', 'having', 'order_by', 'limit', 'offset'],
   plan: (tool, call) => ({ kind: 'aggregate', table: tool.fields.table, where: call.where, ...planAggregate(tool, call.args) }),
-  render: (outcome, call) => toToolResult(outcome, call.times),
+  render: (outcome, call) => withCaseHint(toToolResult(outcome, call.times), outcome, call),
 };
 
 /** Longest tool description: Claude Code cuts longer ones. */

@@ -72,7 +72,7 @@ const OPS_BY_TYPE: Record<NormalizedType, readonly string[]> = (() => {
   const comparable = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'between', ...nullTests];
   const equality = ['eq', 'neq', 'in', 'not_in', ...nullTests];
   return {
-    string: [...comparable, 'contains', 'starts_with', 'ends_with'],
+    string: [...comparable, 'contains', 'starts_with', 'ends_with', 'ieq', 'iin'],
     integer: comparable,
     number: comparable,
     decimal: comparable,
@@ -131,6 +131,8 @@ const SHAPE: Record<string, 'scalar' | 'list' | 'pair' | 'none' | 'text'> = {
   contains: 'text',
   starts_with: 'text',
   ends_with: 'text',
+  ieq: 'scalar',
+  iin: 'list',
 };
 
 // ---------------------------------------------------------------------------------------------------------------
