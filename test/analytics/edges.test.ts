@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConexor, type ConexorOptions, type Dialect } from '../../src/index.js';
+import { CASE_HINT } from '../../src/tools/case-hint.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { call, connectClient, textOf } from '../support/mcp.js';
 
@@ -778,7 +779,8 @@ describe.each(DIALECTS)('analytics edge cases on %s', (dialect) => {
         group_by: ['region'],
         metrics: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }],
       });
-      expect(result.structuredContent).toEqual({ rows: [], truncated: false });
+      // A text eq that finds nothing says ieq exists (see test/tools/case.test.ts).
+      expect(result.structuredContent).toEqual({ rows: [], truncated: false, hint: CASE_HINT });
       expect(await aggregate(utc, 'nothing', { group_by: ['label'] })).toEqual([]);
       expect(await aggregate(utc, 'ticks', bucketBy('at', 'month', [{ field: 'at', op: 'gt', value: '2030-01-01' }]))).toEqual([]);
     });

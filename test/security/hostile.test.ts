@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConexor, type Conexor, type Dialect, type NormalizedType } from '../../src/index.js';
+import { CASE_HINT } from '../../src/tools/case-hint.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { call, connectClient, textOf } from '../support/mcp.js';
 
@@ -218,7 +219,8 @@ describe.each(DIALECTS)('hostile input on %s', (dialect) => {
     }
     // The victim table's own tools, with the same inputs.
     const injection = "x' OR '1'='1";
-    expect((await send('count_victim', { where: eq('name', injection) })).structuredContent).toEqual({ count: 0 });
+    // A text eq that finds nothing says ieq exists (see test/tools/case.test.ts).
+    expect((await send('count_victim', { where: eq('name', injection) })).structuredContent).toEqual({ count: 0, hint: CASE_HINT });
     expect((await send('count_victim', { where: eq('name', 'DROP TABLE', 'contains') })).structuredContent).toEqual({ count: 1 });
     await expectInvalid('query_victim_by_id', { id: '1 OR 1=1' }, 'id');
     await expectInvalid('count_victim', { where: eq('id', "1; DROP TABLE victim; --") }, 'where[0].value');
