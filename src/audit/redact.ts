@@ -20,6 +20,8 @@ export interface RedactionSubject {
   readonly fields: RedactionFields | null;
   /** A lookup: every argument is a key field. */
   readonly lookup: boolean;
+  /** A lookup's argument names and their aliases (key field names); without them, the table's field names. */
+  readonly keys?: ReadonlySet<string>;
   /** The `table` argument of a generic tool, when it names a table the caller may use (kept in clear). */
   readonly table?: string;
 }
@@ -47,7 +49,7 @@ export function redactArguments(subject: RedactionSubject, args: unknown, mode: 
     const fields = subject.fields;
     if (key === 'table' && !subject.lookup) out[name] = subject.table !== undefined && raw === subject.table ? raw : REDACTED;
     else if (!fields) out[name] = REDACTED;
-    else if (subject.lookup) out[name] = fields.columnsByField.has(key) ? visibleValue(raw, mode) : REDACTED;
+    else if (subject.lookup) out[name] = (subject.keys?.has(key) ?? fields.columnsByField.has(key)) ? visibleValue(raw, mode) : REDACTED;
     else if (key === 'where') out[name] = list(raw, (entry) => filter(fields, entry, mode, 0));
     else if (key === 'columns') out[name] = list(raw, (field) => (known(fields, field) ? field : REDACTED));
     else if (key === 'order_by') out[name] = list(raw, (entry) => ordering(fields, entry));
@@ -106,9 +108,9 @@ function filter(fields: RedactionFields, entry: unknown, mode: AuditValues, dept
 function ordering(fields: RedactionFields, entry: unknown): unknown {
   if (!isRecord(entry)) return REDACTED;
   const direction = entry.direction === 'asc' || entry.direction === 'desc' ? { direction: entry.direction } : {};
-  // Aggregates order by output names, which the call itself chose.
-  if ('by' in entry) return { by: chosenName(entry.by), ...direction };
-  return { field: known(fields, entry.field) ? entry.field : REDACTED, ...direction };
+  // `by` is an alias of `field`; aggregates order by output names, which the call itself chose.
+  const name = (raw: unknown) => (known(fields, raw) ? raw : chosenName(raw));
+  return { ...('field' in entry ? { field: name(entry.field) } : {}), ...('by' in entry ? { by: name(entry.by) } : {}), ...direction };
 }
 
 function grouping(fields: RedactionFields, entry: unknown): unknown {

@@ -71,9 +71,24 @@ export const OPERATORS_BY_TYPE: Record<NormalizedType, readonly Operator[]> = {
   unknown: NULL_TESTS,
 };
 
-/** Types a model can sort by. */
+const TEXT_MATCH: readonly Operator[] = ['contains', 'starts_with', 'ends_with'];
+const TEXT_ENUM: readonly Operator[] = [...EQUALITY, ...TEXT_MATCH];
+// Native types that hold text: an enum over one of them comes from a CHECK list (native enums are named types or `enum(…)`).
+const TEXT_TYPE = /^\s*(?:text|tinytext|mediumtext|longtext|clob|citext|bpchar|string|n?varchar2?|n?char|character(?:\s+varying)?|national\s+(?:var)?char(?:acter)?(?:\s+varying)?|varying\s+character|native\s+character)\b/i;
+
+/** An enum whose values are text of a text column constrained by a CHECK list (not a PostgreSQL or MySQL enum type). */
+export function isTextEnum(column: ColumnModel): boolean {
+  return column.type === 'enum' && TEXT_TYPE.test(column.nativeType);
+}
+
+/** The operators a column takes: its type's, and text matching on enums stored as text. */
+export function operatorsFor(column: ColumnModel): readonly Operator[] {
+  return isTextEnum(column) ? TEXT_ENUM : OPERATORS_BY_TYPE[column.type];
+}
+
+/** Types a model can sort by: ordered types, and enums (in their declared order). */
 export function isSortable(column: ColumnModel): boolean {
-  return OPERATORS_BY_TYPE[column.type].includes('lt');
+  return column.type === 'enum' || OPERATORS_BY_TYPE[column.type].includes('lt');
 }
 
 export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
@@ -173,7 +188,7 @@ export function expectedValue(column: ColumnModel): string {
 
 /** Groups a table's filterable columns by how their values are typed: one condition schema per group. */
 export function valueKey(column: ColumnModel, dialect: Dialect): string {
-  if (column.type === 'enum') return `enum:${JSON.stringify(column.enumValues)}`;
+  if (column.type === 'enum') return `${isTextEnum(column) ? 'text-enum' : 'enum'}:${JSON.stringify(column.enumValues)}`;
   const bounds = column.type === 'integer' ? integerBounds(dialect, column.nativeType) : null;
   if (bounds) return `integer:${bounds.join(':')}`;
   return column.type === 'number' && floatBounds(dialect, column.nativeType) ? 'number:float4' : column.type;
@@ -222,13 +237,19 @@ export class FilterSchemas {
     const value = this.filterValue(column);
     const shape: Record<string, z.ZodType> = {
       field: z.enum(fields as [string, ...string[]]),
-      op: this.operatorEnum(OPERATORS_BY_TYPE[column.type]),
+      op: this.operatorEnum(operatorsFor(column)),
     };
     if (value) {
       // The operator decides which of these forms applies; `checkCondition` enforces it with a precise message.
       shape.value = z.union([value, z.array(value).min(1).max(this.limits.maxListLength)]).optional();
     }
-    return z.strictObject(shape);
+    if (!isTextEnum(column)) return z.strictObject(shape);
+    // An enum stored as text: its values for equality, any text for contains, starts_with and ends_with.
+    const text = this.value({ ...column, type: 'string', enumValues: null });
+    return z.union([
+      z.strictObject({ ...shape, op: this.operatorEnum(EQUALITY) }),
+      z.strictObject({ field: shape.field as z.ZodType, op: this.operatorEnum(TEXT_MATCH), value: text ?? z.string() }),
+    ]);
   }
 
   // One instance per operator set, so types that share operators share one `$defs` entry.

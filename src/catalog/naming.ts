@@ -135,6 +135,17 @@ function fieldNames(columns: readonly ColumnModel[]): Map<string, string> {
   return fields;
 }
 
+/**
+ * The argument names of a lookup on key fields `fields`: each field's snake_case form, as the tool name spells it
+ * (`query_artist_by_artist_id` takes `artist_id`), unless one of them is unusable (not a safe name, reserved, or the
+ * same as another argument or key field); then the field names themselves. The field names are accepted as aliases.
+ */
+export function keyArgumentNames(fields: readonly string[]): readonly string[] {
+  const snake = fields.map((field) => snakeCase(field));
+  const usable = snake.every((name, index) => isSafeField(name) && snake.indexOf(name) === index && (name === fields[index] || !fields.includes(name)));
+  return usable ? snake : fields;
+}
+
 /** The result field of a scoping column returned with `scope.visible`: its snake_case form, never a reserved name. */
 export function scopeFieldName(column: ColumnModel): string {
   const field = snakeCase(column.name) || column.name;

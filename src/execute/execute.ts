@@ -235,7 +235,9 @@ export class Executor {
     const statement = this.statement(this.exact(session.builder()), plan.table, scope);
     this.select(statement, plan.select);
     this.applyWhere(statement, statement.builder, BASE, plan.where);
-    for (const { ref, direction } of plan.orderBy) this.orderBy(statement.builder, this.fieldSql(statement, ref), direction === 'desc' ? 'DESC' : 'ASC');
+    for (const { ref, direction } of plan.orderBy) {
+      this.orderBy(statement.builder, this.sortKey(ref.column, this.fieldSql(statement, ref)), direction === 'desc' ? 'DESC' : 'ASC');
+    }
     return { kind: 'query', ...(await page(statement.builder, plan.limit, plan.offset, (record) => this.renderRow(plan.select, record))), ...notesOf(statement) };
   }
 
@@ -291,7 +293,11 @@ export class Executor {
 
     const outer = this.exact(session.builder()).select(outputs).from(inner.builder.as('g'));
     const aliasOf = new Map<string, string>();
-    plan.groups.forEach((group, index) => aliasOf.set(group.output, `g${index}`));
+    const groupColumns = new Map<string, ColumnModel>();
+    plan.groups.forEach((group, index) => {
+      aliasOf.set(group.output, `g${index}`);
+      if (!group.bucket) groupColumns.set(`g${index}`, group.column);
+    });
     plan.metrics.forEach((metric, index) => aliasOf.set(metric.output, metric.fn === 'avg' ? `m${index}_avg` : `m${index}`));
     for (const condition of plan.having) {
       const index = plan.metrics.indexOf(condition.metric);
@@ -304,7 +310,8 @@ export class Executor {
       const alias = aliasOf.get(output);
       if (!alias || ordered.has(alias)) return;
       ordered.add(alias);
-      this.orderBy(outer, this.output(alias), direction);
+      const column = groupColumns.get(alias);
+      this.orderBy(outer, column ? this.sortKey(column, this.output(alias)) : this.output(alias), direction);
     };
     for (const { output, direction } of plan.orderBy) order(output, direction === 'desc' ? 'DESC' : 'ASC');
     // Group outputs break ties, so pages and dialects agree on the order.
@@ -315,6 +322,21 @@ export class Executor {
       return expressions.render(plan, record);
     });
     return { kind: 'aggregate', ...rows, ...(matched === undefined ? {} : { matched }), ...notesOf(inner) };
+  }
+
+  /**
+   * What a field sorts by: an enum by the position of its value in the declared list on every dialect (a CHECK list
+   * over text would otherwise sort alphabetically; PostgreSQL and MySQL enum types agree with it), others as they are.
+   */
+  private sortKey(column: ColumnModel, expression: Fragment): Fragment {
+    const values = column.type === 'enum' ? (column.enumValues ?? []) : [];
+    if (values.length === 0) return expression;
+    const cases = joinFragments(
+      values.map((value, index) => sql`WHEN ${this.bind(column, value)} THEN ${verbatim(String(index))}`),
+      ' ',
+    );
+    // No ELSE: NULL (and a value outside the list, which a constraint forbids) keeps sorting last.
+    return sql`(CASE ${expression} ${cases} END)`;
   }
 
   /** NULLs sort last in both directions on every dialect. */

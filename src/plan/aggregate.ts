@@ -5,7 +5,7 @@ import { expectedValue } from '../catalog/filters.js';
 import { isReservedName } from '../catalog/naming.js';
 import { isRelativeTime } from '../shared/time.js';
 import type { BoundTool } from './bound.js';
-import { resolveField, type FieldRef } from './refs.js';
+import { orderName, resolveField, type FieldRef, type OrderEntry } from './refs.js';
 
 /** Types a group key can have; JSON, binary, arrays and unknown types do not compare reliably. */
 export const GROUPABLE: ReadonlySet<ColumnModel['type']> = new Set(['string', 'integer', 'number', 'decimal', 'boolean', 'date', 'datetime', 'time', 'uuid', 'enum']);
@@ -69,7 +69,7 @@ interface RawArguments {
   readonly group_by?: readonly (string | { readonly field: string; readonly bucket: Bucket })[];
   readonly metrics: readonly { readonly fn: MetricFunction; readonly field?: string; readonly as?: string }[];
   readonly having?: readonly { readonly metric: string; readonly op: HavingOperator; readonly value: number | string }[];
-  readonly order_by?: readonly { readonly by: string; readonly direction?: 'asc' | 'desc' }[];
+  readonly order_by?: readonly OrderEntry[];
   readonly limit: number;
   readonly offset: number;
 }
@@ -140,10 +140,9 @@ export function planAggregate(tool: BoundTool, parsed: Record<string, unknown>):
   });
 
   const orderBy = (args.order_by ?? []).map((entry, index) => {
-    if (!outputs.has(entry.by)) {
-      fail(`order_by[${index}].by: "${entry.by.slice(0, 64)}" names no metric or group; allowed: ${[...outputs.keys()].join(', ')}`);
-    }
-    return { output: entry.by, direction: entry.direction ?? 'asc' };
+    const { name, at } = orderName(entry, `order_by[${index}]`, fail);
+    if (!outputs.has(name)) fail(`${at}: "${name.slice(0, 64)}" names no metric or group; allowed: ${[...outputs.keys()].join(', ')}`);
+    return { output: name, direction: entry.direction ?? 'asc' };
   });
 
   return { groups, metrics, having, orderBy, limit: args.limit, offset: args.offset };
@@ -198,8 +197,9 @@ export function explainAggregateIssue(tool: BoundTool, args: unknown, path: read
     return '';
   }
   if (key === 'order_by') {
-    const by = entry && typeof entry === 'object' ? (entry as { by?: unknown }).by : undefined;
-    if (typeof by !== 'string') return `${at}.by: expected the name of a metric or group output, e.g. {"by": "count", "direction": "desc"}`;
+    const { field, by, direction } = entry && typeof entry === 'object' ? (entry as { field?: unknown; by?: unknown; direction?: unknown }) : {};
+    if (direction !== undefined && direction !== 'asc' && direction !== 'desc') return `${at}.direction: ${shown(direction)} is not allowed; allowed: asc, desc`;
+    if (!(typeof field === 'string' || typeof by === 'string')) return `${at}: expected {field, direction} naming a metric or group output, e.g. {"field": "count", "direction": "desc"} ("by" is an alias of "field")`;
   }
   return '';
 }

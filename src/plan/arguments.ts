@@ -3,7 +3,7 @@ import { InvalidArgumentsError } from '../errors.js';
 import type { ColumnModel } from '../introspect/model.js';
 import type { ResolvedOptions } from '../policy/options.js';
 import type { TableFields } from '../catalog/fields.js';
-import { OPERATORS_BY_TYPE, VALUE_SHAPE, expectedValue, type Operator } from '../catalog/filters.js';
+import { VALUE_SHAPE, expectedValue, operatorsFor, type Operator } from '../catalog/filters.js';
 import { isRelativeTime, resolveRelativeTime, wallClock, yearRangeProblem, zonedDate, zonedIso } from '../shared/time.js';
 import { explainAggregateIssue } from './aggregate.js';
 import type { BoundTool, PlanOptions } from './bound.js';
@@ -289,7 +289,7 @@ function diagnoseFilter(space: TableFields, raw: unknown, at: string, limits: Re
     const shown = typeof field === 'string' ? JSON.stringify(field.slice(0, 64)) : 'missing';
     return `${at}.field: ${shown} is not a field; allowed: ${fields.join(', ')}`;
   }
-  const operators = OPERATORS_BY_TYPE[column.type];
+  const operators = operatorsFor(column);
   if (typeof entry.op !== 'string' || !operators.includes(entry.op as Operator)) {
     const shown = typeof entry.op === 'string' ? JSON.stringify(entry.op.slice(0, 32)) : 'missing';
     return `${at}.op: ${shown} is not allowed on ${String(field)}; allowed: ${operators.join(', ')}`;

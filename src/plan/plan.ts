@@ -1,9 +1,10 @@
+import { InvalidArgumentsError } from '../errors.js';
 import type { ColumnModel } from '../introspect/model.js';
 import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
-import type { Operator } from '../catalog/filters.js';
+import { isSortable, type Operator } from '../catalog/filters.js';
 import type { AggregatePlan } from './aggregate.js';
 import type { BoundTool } from './bound.js';
-import { resolveField, resultField, type FieldRef } from './refs.js';
+import { orderName, resolveField, resultField, type FieldRef, type OrderEntry } from './refs.js';
 import type { ResolvedTime } from './resolve-time.js';
 
 /** A filter with every name resolved to a column or relation and every relative time to an absolute value. */
@@ -46,11 +47,21 @@ export function planQuery(tool: BoundTool, parsed: Record<string, unknown>, wher
   const names = columns ? [...new Set(columns)] : fields.resultFields.map(([field]) => field);
   const orderBy: OrderTerm[] = [];
   const ordered = new Set<string>();
-  for (const { field, direction } of (parsed.order_by as readonly { field: string; direction?: 'asc' | 'desc' }[] | undefined) ?? []) {
-    const ref = resolveField(fields, field);
-    if (!ref || ordered.has(field)) continue;
+  const fail = (message: string): never => {
+    throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${message}.`);
+  };
+  const sortable = () =>
+    [...fields.columnsByField.keys(), ...fields.relatedFields.keys()].filter((name) => {
+      const ref = resolveField(fields, name);
+      return ref !== null && isSortable(ref.column);
+    });
+  for (const [index, entry] of ((parsed.order_by as readonly OrderEntry[] | undefined) ?? []).entries()) {
+    const { name: field, at } = orderName(entry, `order_by[${index}]`, fail);
+    const ref = resolveField(fields, field) ?? fail(`${at}: ${JSON.stringify(field.slice(0, 64))} is not a field; sortable fields: ${sortable().join(', ')}`);
+    if (!isSortable(ref.column)) fail(`${at}: ${field} is ${ref.column.type} and cannot be sorted; sortable fields: ${sortable().join(', ')}`);
+    if (ordered.has(field)) continue;
     ordered.add(field);
-    orderBy.push({ ref, direction: direction ?? 'asc' });
+    orderBy.push({ ref, direction: entry.direction ?? 'asc' });
   }
   for (const column of fields.table.primaryKey ?? []) {
     const field = fields.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;

@@ -30,3 +30,18 @@ export function resultField(fields: TableFields, name: string): FieldRef {
   return { field: name, column, relation: null, target: null };
 }
 
+
+/** One raw `order_by` entry: `field` and `by` are the same key, one of them is given. */
+export interface OrderEntry {
+  readonly field?: string;
+  readonly by?: string;
+  readonly direction?: 'asc' | 'desc';
+}
+
+/** The name an `order_by` entry sorts on and where it sits in the arguments (`order_by[0].field`); refuses both or neither key. */
+export function orderName(entry: OrderEntry, at: string, fail: (message: string) => never): { name: string; at: string } {
+  if (entry.field !== undefined && entry.by !== undefined) fail(`${at}: give "field" or its alias "by", not both`);
+  if (entry.field !== undefined) return { name: entry.field, at: `${at}.field` };
+  if (entry.by !== undefined) return { name: entry.by, at: `${at}.by` };
+  return fail(`${at}: expected {field, direction: asc|desc} ("by" is an alias of "field")`);
+}

@@ -13,7 +13,7 @@ import { tableFinder, type TableEntry } from '../catalog/catalog.js';
 import type { TableFields } from '../catalog/fields.js';
 import { parseArguments } from '../plan/arguments.js';
 import type { BoundTool } from '../plan/bound.js';
-import { keyFields, type ToolKindSpec } from '../tools/kinds.js';
+import { keyAliases, keyFields, type ToolKindSpec } from '../tools/kinds.js';
 import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
 import { fitToBudget, toErrorResult, withDataRange } from '../tools/render.js';
 import { explainEmpty } from './explain-empty.js';
@@ -246,7 +246,12 @@ export class CallPipeline {
         const { spec, table, index } = this.target(view, entry, args);
         target = table;
         const tableArgument = entry.form === 'generic' ? (args as Record<string, unknown>).table : undefined;
-        redaction = { fields: table.fields, lookup: spec.kind === 'lookup', ...(typeof tableArgument === 'string' ? { table: tableArgument } : {}) };
+        redaction = {
+          fields: table.fields,
+          lookup: spec.kind === 'lookup',
+          ...(spec.kind === 'lookup' ? { keys: new Set([...keyFields(table, index).map(([argument]) => argument), ...keyAliases(table, index).keys()]) } : {}),
+          ...(typeof tableArgument === 'string' ? { table: tableArgument } : {}),
+        };
         const tool = this.boundTool(table, spec, index, entry.name);
         const parsed = parseArguments(tool, entry.form === 'generic' ? withoutTable(args) : args, this.options);
         if ((spec.kind === 'query' || spec.kind === 'aggregate') && policy.maxRows !== undefined) {

@@ -12,6 +12,12 @@ function relatedColumns(fields: TableFields) {
 const limitSchema = (options: ResolvedOptions) => z.number().int().min(1).max(options.maxRows).default(options.defaultLimit);
 const offsetSchema = (options: ResolvedOptions) => z.number().int().min(0).max(options.limits.maxOffset).default(0);
 
+/** `order_by` of queries and aggregates: `{field, direction}`, or `{by, direction}` (the same); the plan resolves the name. */
+function orderBySchema(max: number) {
+  const name = z.string().max(200).optional();
+  return z.array(z.strictObject({ field: name, by: name, direction: z.enum(['asc', 'desc']).optional() })).max(max).optional();
+}
+
 /** `query`: where, columns, order_by, limit, offset. */
 export function queryInput(fields: TableFields, options: ResolvedOptions): z.ZodObject {
   const all = [...fields.fieldsInOrder, ...relatedColumns(fields)];
@@ -21,19 +27,8 @@ export function queryInput(fields: TableFields, options: ResolvedOptions): z.Zod
   return z.strictObject({
     where: fields.where.optional(),
     columns: z.array(fieldEnum).min(1).max(selectable.length).optional(),
-    ...(sortable.length > 0
-      ? {
-          order_by: z
-            .array(
-              z.strictObject({
-                field: sortable.length === selectable.length ? fieldEnum : z.enum(sortable as [string, ...string[]]),
-                direction: z.enum(['asc', 'desc']).optional(),
-              }),
-            )
-            .max(Math.min(sortable.length, 5))
-            .optional(),
-        }
-      : {}),
+    // Names are checked by the plan, which says why a field cannot be sorted.
+    ...(sortable.length > 0 ? { order_by: orderBySchema(Math.min(sortable.length, 5)) } : {}),
     limit: limitSchema(options),
     offset: offsetSchema(options),
   });
@@ -44,11 +39,33 @@ export function countInput(fields: TableFields): z.ZodObject {
   return z.strictObject({ where: fields.where.optional() });
 }
 
-/** A lookup: one value per key field. */
-export function lookupInput(fields: TableFields, key: readonly (readonly [string, TableFields['fieldsInOrder'][number][1]])[]): z.ZodObject {
+/**
+ * A lookup: one value per key argument. `aliases` maps each key field's own name to its argument (`ArtistId` →
+ * `artist_id`): either may be given, not both.
+ */
+export function lookupInput(
+  fields: TableFields,
+  key: readonly (readonly [string, TableFields['fieldsInOrder'][number][1]])[],
+  aliases: ReadonlyMap<string, string> = new Map(),
+): z.ZodType {
   const shape: Record<string, z.ZodType> = {};
-  for (const [field, column] of key) shape[field] = fields.filters.value(column) ?? z.string();
-  return z.strictObject(shape);
+  for (const [argument, column] of key) shape[argument] = fields.filters.value(column) ?? z.string();
+  const object = z.strictObject(shape);
+  if (aliases.size === 0) return object;
+  return z.preprocess((raw, context) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+    const args: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+    for (const [alias, argument] of aliases) {
+      if (!Object.hasOwn(args, alias)) continue;
+      if (Object.hasOwn(args, argument)) {
+        context.addIssue({ code: 'custom', path: [argument], message: `give ${argument} or its alias ${alias}, not both` });
+      } else {
+        args[argument] = args[alias];
+      }
+      delete args[alias];
+    }
+    return args;
+  }, object);
 }
 
 /** `aggregate`: where → group_by → metrics → having → order_by → limit. */
@@ -81,10 +98,7 @@ export function aggregateInput(fields: TableFields, options: ResolvedOptions): z
       .array(z.strictObject({ metric: z.string().max(64), op: z.enum(HAVING_OPERATORS), value: z.union([z.number(), z.string().max(64)]) }))
       .max(limits.maxConditions)
       .optional(),
-    order_by: z
-      .array(z.strictObject({ by: z.string().max(200), direction: z.enum(['asc', 'desc']).optional() }))
-      .max(limits.maxGroupBy + limits.maxMetrics)
-      .optional(),
+    order_by: orderBySchema(limits.maxGroupBy + limits.maxMetrics),
     limit: limitSchema(options),
     offset: offsetSchema(options),
   });

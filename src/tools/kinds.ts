@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ResolvedOptions } from '../policy/options.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import { label } from '../catalog/describe.js';
+import { keyArgumentNames } from '../catalog/naming.js';
 import { OPERATORS } from '../catalog/filters.js';
 import type { ToolOutcome } from '../execute/execute.js';
 import { BUCKETS, METRIC_FUNCTIONS, planAggregate } from '../plan/aggregate.js';
@@ -71,7 +72,7 @@ export function whereGrammar(relations: boolean): string {
 /** The aggregate grammar, in every aggregate tool's description. */
 const AGGREGATE_GRAMMAR =
   `group_by: fields or {field, bucket: ${BUCKETS.join('|')}}; metrics: [{fn: ${METRIC_FUNCTIONS.join('|')}, field, as}] (default count); ` +
-  'having: [{metric, op, value}] on metric outputs; order_by: [{by: output, direction}].';
+  'having: [{metric, op, value}] on metric outputs; order_by: [{field: output, direction}].';
 
 const ARRAY: JsonSchema = { type: 'array' };
 const OBJECTS: JsonSchema = { type: 'array', items: { type: 'object' } };
@@ -143,7 +144,7 @@ const lookup: ToolKindSpec = {
     };
   },
   genericListing: () => null,
-  input: (entry, _options, index) => lookupInput(entry.fields, keyFields(entry, index)),
+  input: (entry, _options, index) => lookupInput(entry.fields, keyFields(entry, index), keyAliases(entry, index)),
   arguments: (entry, index) => keyFields(entry, index).map(([field]) => field),
   plan: (tool, call) => planLookup(tool, call.args),
   render: (outcome) => toToolResult(outcome),
@@ -205,10 +206,26 @@ export const READ_KINDS: readonly ToolKindSpec[] = [query, lookup, count, aggreg
 
 export const KIND_SPECS: Readonly<Record<ReadKind, ToolKindSpec>> = { query, lookup, count, aggregate };
 
-/** The key fields of a table's `index`-th key (primary first, then unique keys). */
+/**
+ * The arguments of a table's `index`-th key (primary first, then unique keys), with their columns: named as the tool
+ * name spells them (see {@link keyArgumentNames}).
+ */
 export function keyFields(entry: TableEntry, index: number): readonly (readonly [string, TableEntry['exposed']['columns'][number]])[] {
   const columns = entry.names.lookups[index]?.columns ?? [];
-  return columns.map((column) => [entry.names.fields.get(column.name) ?? column.name, column] as const);
+  const names = keyArgumentNames(columns.map((column) => entry.names.fields.get(column.name) ?? column.name));
+  return columns.map((column, position) => [names[position] ?? column.name, column] as const);
+}
+
+/** A lookup's aliases: each key field's own name, when it differs from its argument name, → that argument. */
+export function keyAliases(entry: TableEntry, index: number): ReadonlyMap<string, string> {
+  const columns = entry.names.lookups[index]?.columns ?? [];
+  const aliases = new Map<string, string>();
+  keyFields(entry, index).forEach(([argument], position) => {
+    const column = columns[position];
+    const field = column ? (entry.names.fields.get(column.name) ?? column.name) : argument;
+    if (field !== argument) aliases.set(field, argument);
+  });
+  return aliases;
 }
 
 function keyProperty(type: string): JsonSchema {

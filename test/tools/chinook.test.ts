@@ -227,9 +227,10 @@ describe.each(DIALECTS)('Chinook tools on %s', (dialect) => {
         for (const tool of [`query_${table}`, lookup, `count_${table}`, `aggregate_${table}`]) expect(byName.get(tool), tool).toContain(realName);
         const description = byName.get(`query_${table}`) ?? '';
         expect(description).toMatch(new RegExp(`^Rows of table "${n(table)}"\\. Fields: `));
-        // Every key field is marked as such in the field list; the lookup names its whole key.
+        // Every key field is marked as such in the field list; the lookup names its whole key as its arguments,
+        // spelled as the tool name spells them.
         for (const field of key) expect(description, `${table}.${field}`).toContain(`${n(field)} int (key)`);
-        expect(byName.get(lookup)).toContain(`by its primary key ${key.map(n).join(', ')}; row is null when none matches.`);
+        expect(byName.get(lookup)).toContain(`by its primary key ${key.join(', ')}; row is null when none matches.`);
         expect(byName.get(`count_${table}`)).toBe(`Count rows of table "${n(table)}".`);
         expect(byName.get(`aggregate_${table}`)).toContain(`Group and summarize rows of table "${n(table)}"; where as in query_${table}.`);
         // Every table of Chinook is related to another one: the sentence, last, names exactly its relations.
