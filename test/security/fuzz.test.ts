@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConexor, type ColumnModel, type Conexor, type Dialect, type NormalizedType } from '../../src/index.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { snakeCase } from '../../src/shared/snake-case.js';
 import { snapshot, type Snapshot } from '../support/snapshot.js';
 import { connectClient, textOf } from '../support/mcp.js';
 
@@ -386,7 +387,8 @@ interface ToolInfo {
   readonly name: string;
   readonly kind: 'query' | 'lookup' | 'count' | 'aggregate';
   readonly table: TableInfo;
-  readonly keyFields: readonly FieldInfo[];
+  /** A lookup's key fields with their arguments (spelled as the tool name spells them, snake_case). */
+  readonly keyFields: readonly (FieldInfo & { readonly argument: string })[];
   readonly definition: Tool;
   /** A generic tool's `table` argument (it is called on the compact server); absent for a typed tool. */
   readonly generic?: string;
@@ -716,10 +718,10 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
       const table = owners.get(tool.name);
       if (!table) throw new Error(`tool ${tool.name} belongs to no table`);
       const kind = kindOf(tool);
-      const keyFields = (kind === 'lookup' ? Object.keys(tool.inputSchema.properties ?? {}) : []).map((name) => {
-        const found = table.fields.find((field) => field.field === name);
-        if (!found) throw new Error(`${tool.name}: key ${name} is not a field`);
-        return found;
+      const keyFields = (kind === 'lookup' ? Object.keys(tool.inputSchema.properties ?? {}) : []).map((argument) => {
+        const found = table.fields.find((field) => field.field === argument) ?? table.fields.find((field) => snakeCase(field.field) === argument);
+        if (!found) throw new Error(`${tool.name}: key ${argument} is not a field`);
+        return { ...found, argument };
       });
       return { name: tool.name, kind, table, keyFields, definition: tool };
     });
@@ -889,8 +891,8 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
       if (row !== null) {
         checkRow(row);
         const raw = args as Record<string, unknown>;
-        for (const { field, column } of tool.keyFields) {
-          if (column.type === 'integer') expect((row as Record<string, unknown>)[field], context).toBe(raw[field]);
+        for (const { field, column, argument } of tool.keyFields) {
+          if (column.type === 'integer') expect((row as Record<string, unknown>)[field], context).toBe(raw[argument]);
         }
       }
     } else {
@@ -1163,9 +1165,9 @@ describe.each(DIALECTS)('fuzzing every generated tool on %s', (dialect) => {
           : fc.constantFrom('alpha', 'one', 'a', 'x.y', "b'; DROP TABLE victim; --", '');
       return fc.oneof(validValue(dialect, field.column), samples);
     };
-    const valid = fc.record(Object.fromEntries(tool.keyFields.map((field) => [field.field, known(field)])));
+    const valid = fc.record(Object.fromEntries(tool.keyFields.map((field) => [field.argument, known(field)])));
     if (mode === 'valid') return valid;
-    const keyNames = tool.keyFields.map(({ field }) => field);
+    const keyNames = tool.keyFields.map(({ argument }) => argument);
     const hostile = fc.oneof(hostileValue, fc.constantFrom(...NAN_LIKE, ...JUNK_DATES), fc.string({ minLength: MAX_STRING, maxLength: MAX_STRING + 1 }));
     return fc.oneof(
       { weight: 5, arbitrary: fc.tuple(valid, fc.constantFrom(...keyNames), hostile).map(([args, key, value]) => withKey(args, key, value)) },
