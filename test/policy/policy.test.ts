@@ -126,10 +126,10 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
     return text;
   }
 
-  /** The fields an error message lists as allowed: `allowed: a, b, c` or zod's `expected one of "a"|"b"`. */
+  /** The fields an error message lists as allowed: `allowed: a, b, c` (order_by: `sortable fields: …`) or zod's `expected one of "a"|"b"`. */
   function allowedIn(message: string): string[] {
     // group_by lists its fields, then the bucket form.
-    const listed = /allowed: ([^;]*?)(?:, or \{field, bucket\} on a date field)?\.?(?:;|$)/.exec(message);
+    const listed = /(?:allowed|sortable fields): ([^;]*?)(?:, or \{field, bucket\} on a date field)?\.?(?:;|$)/.exec(message);
     if (listed?.[1]) return listed[1].split(', ');
     const options = /expected one of ((?:"[^"]*"\|?)+)/.exec(message);
     if (options?.[1]) return options[1].split('|').map((option) => JSON.parse(option) as string);
