@@ -15,6 +15,20 @@ export interface RelatedField {
   readonly column: ColumnModel;
 }
 
+/** Most to-one relations a path such as `address.city.country.name` walks through. */
+export const MAX_PATH_HOPS = 4;
+/** Longest path name a call may give (the validators refuse longer ones). */
+export const MAX_PATH_LENGTH = 256;
+/** Most field names a rejected path's message lists for one table. */
+const LISTED_FIELDS = 40;
+
+/** A field read through a chain of to-one relations: `hops[0]` leaves the table, the field is on the last target. */
+export interface ResolvedPath {
+  readonly hops: readonly RelationFields[];
+  readonly field: string;
+  readonly column: ColumnModel;
+}
+
 /** A relation as filters use it: `{has: name, where: [...]}` with conditions on the target's fields. */
 export interface RelationFields {
   readonly relation: ExposedRelation;
@@ -45,6 +59,11 @@ export interface TableFields {
   readonly relatedFields: ReadonlyMap<string, RelatedField>;
   /** The schemas of filter values, shared by every table of the catalog. */
   readonly filters: FilterSchemas;
+  /**
+   * Resolves `relation.….field` hop by hop through to-one relations (at most {@link MAX_PATH_HOPS}), on demand:
+   * paths are never enumerated. A string explains a rejected path: which hop is wrong and what that table offers.
+   */
+  resolvePath(name: string): ResolvedPath | string;
 }
 
 const WHERE_HELP = 'Conditions, ANDed: {field, op, value}; groups {or: [...]}, {and: [...]}, {not: {...}}.';
@@ -114,6 +133,46 @@ class LazyFields implements TableFields {
     return this.cachedRelated;
   }
 
+  resolvePath(name: string): ResolvedPath | string {
+    const shown = JSON.stringify(name.slice(0, 100));
+    const segments = name.split('.');
+    if (segments.length - 1 > MAX_PATH_HOPS) {
+      return `${shown} goes through ${segments.length - 1} relations; paths reach at most ${MAX_PATH_HOPS} relations deep (relation.….field)`;
+    }
+    const hops: RelationFields[] = [];
+    for (const [index, segment] of segments.entries()) {
+      // The table this hop stands on: the last relation's target (every target is a LazyFields of the same catalog).
+      const table = (hops.at(-1)?.target as LazyFields | undefined) ?? this;
+      const last = index === segments.length - 1;
+      const column = table.columnsByField.get(segment);
+      if (last && column && hops.length > 0) return { hops, field: segment, column };
+      const relation = table.relations.get(segment);
+      if (!last && relation?.relation.kind === 'one') {
+        hops.push(relation);
+        continue;
+      }
+      const name = table.names.base;
+      const problem =
+        relation && relation.relation.kind !== 'one'
+          ? `"${segment}" is a to-many relation of ${name}: paths follow to-one relations (where can use {has: "${segment}", where: […]})`
+          : relation
+            ? `"${segment}" is a relation of ${name}: name one of its fields after it`
+            : column
+              ? `"${segment}" is a field of ${name}, not a relation`
+              : `${name} has no ${last ? 'field' : 'relation or field'} ${JSON.stringify(segment.slice(0, 64))}`;
+      return `${shown}: ${problem}; ${table.offers()}`;
+    }
+    return `${shown}: expected relation.field`;
+  }
+
+  /** What a path may name on this table: its to-one relations and its fields (at most {@link LISTED_FIELDS}). */
+  private offers(): string {
+    const relations = this.relationList.filter(({ relation }) => relation.kind === 'one').map(({ relation }) => relation.name);
+    const fields = [...this.columnsByField.keys()];
+    const listed = fields.length > LISTED_FIELDS ? [...fields.slice(0, LISTED_FIELDS), `… (${fields.length} fields)`] : fields;
+    return `${relations.length > 0 ? `relations: ${relations.join(', ')}; ` : ''}fields allowed: ${listed.join(', ')}`;
+  }
+
   get valueSchemas(): ReadonlyMap<string, z.ZodType> {
     return (this.cachedValues ??= new Map(
       this.fieldsInOrder.flatMap(([field, column]) => {
@@ -126,6 +185,11 @@ class LazyFields implements TableFields {
   get where(): z.ZodType {
     return (this.cachedWhere ??= whereSchema(this.fieldsInOrder, [...this.relations.keys()], this.filters, this.limits));
   }
+}
+
+/** A name with at least one dot: a path the planner resolves hop by hop. */
+export function pathName(): z.ZodString {
+  return z.string().max(MAX_PATH_LENGTH).regex(/\./, 'expected relation.field');
 }
 
 /**
@@ -163,6 +227,8 @@ function whereSchema(
     relations.length > 0
       ? [z.strictObject({ has: z.enum(relations as [string, ...string[]]), where: z.array(z.unknown()).max(limits.maxConditions).optional() })]
       : [];
-  const item: z.ZodType = z.union([...conditions, group, ...has]);
+  // A condition on a path (`relation.….field`) is checked once the path is resolved (see `planFilters`).
+  const paths = relations.length > 0 ? [z.strictObject({ field: pathName(), op: z.string().max(32), value: z.unknown().optional() })] : [];
+  const item: z.ZodType = z.union([...conditions, ...paths, group, ...has]);
   return z.array(item).max(limits.maxConditions).describe(relations.length > 0 ? WHERE_HELP + HAS_HELP : WHERE_HELP);
 }

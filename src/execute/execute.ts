@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, Dialect } from '../introspect/model.js';
-import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
+import type { ExposedTable } from '../policy/policy.js';
 import type { Operator } from '../catalog/filters.js';
 import type { PlannedFilter, ReadPlan } from '../plan/plan.js';
-import type { FieldRef } from '../plan/refs.js';
+import type { FieldRef, Hop } from '../plan/refs.js';
 import { AggregateSql } from './aggregate-sql.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
@@ -67,11 +67,14 @@ const BASE = 't';
 const LIKE_ESCAPE = '!';
 const escapeLike = (text: string) => text.replace(/[!%_]/g, (char) => `${LIKE_ESCAPE}${char}`);
 
-/** Per-call SQL state: aliases of joined relations and of `has` subqueries. */
+/** Per-call SQL state: aliases of joined relation paths and of `has` subqueries. */
 interface Statement {
   readonly builder: Knex.QueryBuilder;
   readonly scope: ScopeResolver;
-  readonly joins: Map<ExposedRelation, string>;
+  /** Alias of each joined path prefix, by the alias it starts from and its relation names (`t>customer>support_rep`). */
+  readonly joins: Map<string, string>;
+  /** The query each alias belongs to (`t`: the statement; `s1`…: `has` subqueries), where its paths are joined. */
+  readonly queries: Map<string, Knex.QueryBuilder>;
   subqueries: number;
   /** Notes for the result, by text. */
   readonly notes: Set<string>;
@@ -167,7 +170,7 @@ export class Executor {
   private statement(builder: Knex.QueryBuilder, table: ExposedTable, scope: ScopeResolver): Statement {
     builder.from(this.raw(this.table(table, BASE)));
     this.scopeWhere(builder, table, BASE, scope);
-    return { builder, scope, joins: new Map(), subqueries: 0, notes: new Set() };
+    return { builder, scope, joins: new Map(), queries: new Map([[BASE, builder]]), subqueries: 0, notes: new Set() };
   }
 
   private scopeWhere(builder: Knex.QueryBuilder, table: ExposedTable, alias: string, scope: ScopeResolver): void {
@@ -181,10 +184,9 @@ export class Executor {
     return builder;
   }
 
-  /** The SQL of a field: the table's own column, or a column of a to-one related row (joined on first use). */
+  /** The SQL of a field: the table's own column, or a column of a row reached through to-one relations (joined on first use). */
   private fieldSql(statement: Statement, ref: FieldRef): Fragment {
-    const alias = !ref.relation || !ref.target ? BASE : this.join(statement, ref.relation, ref.target);
-    return this.comparable(statement, alias, ref.column);
+    return this.comparable(statement, this.joinPath(statement, BASE, ref.path), ref.column);
   }
 
   /** The column as filters, sorts and metrics read it: SQLite dates stored as numbers normalized (see `sqlite-dates`). */
@@ -198,16 +200,30 @@ export class Executor {
     return comparableSql(column, this.col(alias, column), this.timeZone);
   }
 
-  /** LEFT JOINs a to-one relation once per call; the related table's own scope is part of the join condition. */
-  private join(statement: Statement, relation: ExposedRelation, target: ExposedTable): string {
-    const existing = statement.joins.get(relation);
-    if (existing) return existing;
-    const alias = `r${statement.joins.size}`;
-    statement.joins.set(relation, alias);
-    const conditions = relation.pairs.map(([local, remote]) => sql`${this.col(alias, remote)} = ${this.col(BASE, local)}`);
-    for (const [column, value] of statement.scope(target)) conditions.push(sql`${this.col(alias, column)} = ${this.bind(column, value)}`);
-    const join = sql`LEFT JOIN ${this.table(target, alias)} ON ${joinFragments(conditions, ' AND ')}`;
-    statement.builder.joinRaw(join.text, join.bindings as Knex.Value[]);
+  /**
+   * LEFT JOINs each hop of a to-one path once per call (one alias per distinct path prefix) into the query `from`
+   * belongs to, and returns the last hop's alias. Each hop table's own scope is part of its join condition, so a row
+   * of another tenant anywhere along the path joins nothing and the hops after it find nothing either.
+   */
+  private joinPath(statement: Statement, from: string, path: readonly Hop[]): string {
+    let alias = from;
+    let key = from;
+    for (const { relation, target } of path) {
+      key = `${key}>${relation.name}`;
+      const existing = statement.joins.get(key);
+      if (existing) {
+        alias = existing;
+        continue;
+      }
+      const previous = alias;
+      alias = `r${statement.joins.size}`;
+      statement.joins.set(key, alias);
+      const conditions = relation.pairs.map(([local, remote]) => sql`${this.col(alias, remote)} = ${this.col(previous, local)}`);
+      for (const [column, value] of statement.scope(target)) conditions.push(sql`${this.col(alias, column)} = ${this.bind(column, value)}`);
+      const join = sql`LEFT JOIN ${this.table(target, alias)} ON ${joinFragments(conditions, ' AND ')}`;
+      const query = statement.queries.get(from) ?? statement.builder;
+      query.joinRaw(join.text, join.bindings as Knex.Value[]);
+    }
     return alias;
   }
 
@@ -351,8 +367,21 @@ export class Executor {
     return new Fragment('??', [this.knex.raw(`${quoteIdentifier(this.dialect, 'g')}.${quoteIdentifier(this.dialect, alias)}`)]);
   }
 
+  /**
+   * Joins the paths of a query's conditions up front: Knex builds grouped conditions while compiling, after its joins.
+   * `has` subqueries join their own paths (see {@link applyExists}).
+   */
+  private joinConditionPaths(statement: Statement, alias: string, filters: readonly PlannedFilter[]): void {
+    for (const filter of filters) {
+      if (filter.kind === 'condition' && filter.path) this.joinPath(statement, alias, filter.path);
+      else if (filter.kind === 'or' || filter.kind === 'and') this.joinConditionPaths(statement, alias, filter.members);
+      else if (filter.kind === 'not') this.joinConditionPaths(statement, alias, [filter.member]);
+    }
+  }
+
   /** Conditions of a list are ANDed; groups nest with OR, AND and NOT; `exists` becomes EXISTS over the relation. */
   private applyWhere(statement: Statement, builder: Knex.QueryBuilder, alias: string, filters: readonly PlannedFilter[]): void {
+    if (builder === statement.queries.get(alias)) this.joinConditionPaths(statement, alias, filters);
     for (const filter of filters) {
       switch (filter.kind) {
         case 'condition':
@@ -387,6 +416,7 @@ export class Executor {
     statement.subqueries += 1;
     const inner = `s${statement.subqueries}`;
     const subquery = this.knex.queryBuilder().select(this.knex.raw('1')).from(this.raw(this.table(filter.target, inner)));
+    statement.queries.set(inner, subquery);
     for (const [local, remote] of filter.relation.pairs) this.where(subquery, sql`${this.col(inner, remote)} = ${this.col(alias, local)}`);
     this.scopeWhere(subquery, filter.target, inner, statement.scope);
     this.applyWhere(statement, subquery, inner, filter.where);
@@ -395,7 +425,7 @@ export class Executor {
 
   private applyCondition(statement: Statement, builder: Knex.QueryBuilder, alias: string, condition: Extract<PlannedFilter, { kind: 'condition' }>): void {
     const { column, op, value } = condition;
-    const name = this.comparable(statement, alias, column);
+    const name = this.comparable(statement, condition.path ? this.joinPath(statement, alias, condition.path) : alias, column);
     const bind = (item: unknown) => this.bind(column, item);
     const comparison = COMPARISONS[op];
     if (comparison) {

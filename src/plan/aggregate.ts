@@ -5,7 +5,7 @@ import { expectedValue } from '../catalog/filters.js';
 import { isReservedName } from '../catalog/naming.js';
 import { isRelativeTime } from '../shared/time.js';
 import type { BoundTool } from './bound.js';
-import { orderName, resolveField, type FieldRef, type OrderEntry } from './refs.js';
+import { lookupField, orderName, resolveField, type FieldRef, type OrderEntry } from './refs.js';
 
 /** Types a group key can have; JSON, binary, arrays and unknown types do not compare reliably. */
 export const GROUPABLE: ReadonlySet<ColumnModel['type']> = new Set(['string', 'integer', 'number', 'decimal', 'boolean', 'date', 'datetime', 'time', 'uuid', 'enum']);
@@ -95,8 +95,9 @@ export function planAggregate(tool: BoundTool, parsed: Record<string, unknown>):
     const at = `group_by[${index}]`;
     const field = typeof entry === 'string' ? entry : entry.field;
     const bucket = typeof entry === 'string' ? null : entry.bucket;
-    const ref = resolveField(tool.fields, field) ?? fail(`${at}: "${field}" is not a field`);
-    if (!GROUPABLE.has(ref.column.type)) fail(`${at}: ${field} (${ref.column.type}) cannot be grouped`);
+    const found = lookupField(tool.fields, field);
+    const ref = typeof found === 'string' ? fail(`${at}: ${found}`) : found;
+    if (!GROUPABLE.has(ref.column.type)) fail(`${at}: ${field} (${ref.column.type}) cannot be grouped; types allowed: ${[...GROUPABLE].join(', ')}`);
     if (bucket && ref.column.type !== 'date' && ref.column.type !== 'datetime') {
       fail(`${at}.bucket: only date and date-time fields take a bucket; ${field} is ${ref.column.type}`);
     }
@@ -109,7 +110,8 @@ export function planAggregate(tool: BoundTool, parsed: Record<string, unknown>):
     const at = `metrics[${index}]`;
     let ref: FieldRef | null = null;
     if (entry.field !== undefined) {
-      ref = resolveField(tool.fields, entry.field) ?? fail(`${at}.field: "${entry.field}" is not a field`);
+      const found = lookupField(tool.fields, entry.field);
+      ref = typeof found === 'string' ? fail(`${at}.field: ${found}`) : found;
       if (!metricAccepts(entry.fn, ref.column.type)) {
         const allowed = METRIC_FUNCTIONS.filter((fn) => metricAccepts(fn, ref?.column.type ?? 'unknown'));
         fail(`${at}.fn: "${entry.fn}" does not apply to ${entry.field} (${ref.column.type}); allowed on it: ${allowed.join(', ') || 'none'}; sum and avg need a number field, min and max a number or date field`);
@@ -151,9 +153,7 @@ export function planAggregate(tool: BoundTool, parsed: Record<string, unknown>):
 /** Why `value` is not an exact value of the field (relative forms are for filters), or `null`. */
 function plainValueProblem(fields: TableFields, ref: FieldRef, value: unknown): string | null {
   if (isRelativeTime(value)) return 'relative times are for where';
-  const related = ref.relation ? fields.relatedFields.get(ref.field) : undefined;
-  const schema = related ? related.target.valueSchemas.get(related.field) : fields.valueSchemas.get(ref.field);
-  const result = schema?.safeParse(value);
+  const result = fields.filters.value(ref.column)?.safeParse(value);
   return !result || result.success ? null : (result.error.issues[0]?.message ?? 'not a valid value');
 }
 

@@ -8,6 +8,7 @@ import { isRelativeTime, resolveRelativeTime, wallClock, yearRangeProblem, zoned
 import { explainAggregateIssue } from './aggregate.js';
 import type { BoundTool, PlanOptions } from './bound.js';
 import type { PlannedFilter } from './plan.js';
+import { lookupField, type FieldRef, type Hop } from './refs.js';
 import type { ResolvedTime } from './resolve-time.js';
 
 /** One validated condition. */
@@ -121,9 +122,10 @@ class FilterPlanner {
     return filters.map((filter, index): PlannedFilter => {
       const at = single ? label : `${path}[${index}]`;
       if ('field' in filter) {
-        const column = checkCondition(fields, filter, at);
+        const { column, path } = checkCondition(fields, filter, at, this.limits);
         this.conditions += 1;
-        return { kind: 'condition', column, op: filter.op, value: this.resolveTimes(column, filter, at) };
+        const value = this.resolveTimes(column, filter, at);
+        return path.length > 0 ? { kind: 'condition', column, op: filter.op, value, path } : { kind: 'condition', column, op: filter.op, value };
       }
       if ('has' in filter) {
         const related = fields.relations.get(filter.has);
@@ -175,9 +177,12 @@ class FilterPlanner {
   }
 }
 
-function checkCondition(fields: TableFields, condition: Condition, at: string): ColumnModel {
-  const column = fields.columnsByField.get(condition.field);
-  if (!column) throw new InvalidArgumentsError(`${at}.field: unknown field "${condition.field}".`);
+function checkCondition(fields: TableFields, condition: Condition, at: string, limits: PlanOptions['limits']): { column: ColumnModel; path: readonly Hop[] } {
+  const ref = lookupField(fields, condition.field);
+  if (typeof ref === 'string') throw new InvalidArgumentsError(`${at}.field: ${ref}.`);
+  const column = ref.column;
+  // A path condition passed the schema with any op and value: check them against the column it reaches.
+  if (ref.path.length > 0) checkPathCondition(fields, ref, condition, at, limits);
   const shape = VALUE_SHAPE[condition.op];
   const value = condition.value;
   const what = expectedValue(column);
@@ -191,7 +196,31 @@ function checkCondition(fields: TableFields, condition: Condition, at: string): 
   if (shape === 'pair' && !(Array.isArray(value) && value.length === 2)) fail(`takes [low, high], each ${what}`);
   if (shape === 'text' && typeof value !== 'string') fail('takes a non-empty string');
   if (shape === 'text' && value === '') fail('takes a non-empty string');
-  return column;
+  return { column, path: ref.path };
+}
+
+/** Op and values of a `relation.….field` condition, as the related table's own condition schema checks them. */
+function checkPathCondition(fields: TableFields, ref: FieldRef, condition: Condition, at: string, limits: PlanOptions['limits']): void {
+  const operators = operatorsFor(ref.column);
+  if (!operators.includes(condition.op)) {
+    throw new InvalidArgumentsError(`${at}.op: ${JSON.stringify(String(condition.op).slice(0, 32))} is not allowed on ${condition.field}; allowed: ${operators.join(', ')}`);
+  }
+  const shape = VALUE_SHAPE[condition.op];
+  if (shape === 'text' && typeof condition.value === 'string') {
+    if (condition.value.length > limits.maxStringLength) throw new InvalidArgumentsError(`${at}.value: a string of at most ${limits.maxStringLength} characters is allowed`);
+    if (condition.value.includes('\u0000')) throw new InvalidArgumentsError(`${at}: op "${condition.op}" on ${condition.field} takes a string without NUL characters`);
+  }
+  if (shape === 'none' || shape === 'text' || condition.value === undefined) return;
+  if (condition.value === null) throw new InvalidArgumentsError(`${at}.value: null is not a comparison value; use op "is_null" or "is_not_null"`);
+  const schema = fields.filters.filterValue(ref.column);
+  const values = Array.isArray(condition.value) ? (condition.value as unknown[]) : [condition.value];
+  if (values.length > limits.maxListLength) throw new InvalidArgumentsError(`${at}.value: op "${condition.op}" takes at most ${limits.maxListLength} values`);
+  for (const value of values) {
+    const result = schema?.safeParse(value);
+    if (result && !result.success) {
+      throw new InvalidArgumentsError(`${at}.value: ${condition.field} takes ${expectedValue(ref.column)}; ${result.error.issues[0]?.message ?? 'not a valid value'}`);
+    }
+  }
 }
 
 /** zod issues as short sentences naming the argument path and what is allowed. */
@@ -284,6 +313,8 @@ function diagnoseFilter(space: TableFields, raw: unknown, at: string, limits: Re
     return `${at}: unknown key ${JSON.stringify(unknownKeys[0]?.slice(0, 64))}; a condition has "field", "op" and "value"`;
   }
   const field = entry.field;
+  // A path passes the schema and is explained by the planner, hop by hop.
+  if (typeof field === 'string' && field.includes('.') && !space.columnsByField.has(field) && space.relations.size > 0) return '';
   const column = typeof field === 'string' ? space.columnsByField.get(field) : undefined;
   if (!column) {
     const shown = typeof field === 'string' ? JSON.stringify(field.slice(0, 64)) : 'missing';

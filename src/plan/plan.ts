@@ -4,12 +4,19 @@ import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
 import { isSortable, type Operator } from '../catalog/filters.js';
 import type { AggregatePlan } from './aggregate.js';
 import type { BoundTool } from './bound.js';
-import { orderName, resolveField, resultField, type FieldRef, type OrderEntry } from './refs.js';
+import { lookupField, orderName, resolveField, resultField, type FieldRef, type Hop, type OrderEntry } from './refs.js';
 import type { ResolvedTime } from './resolve-time.js';
 
 /** A filter with every name resolved to a column or relation and every relative time to an absolute value. */
 export type PlannedFilter =
-  | { readonly kind: 'condition'; readonly column: ColumnModel; readonly op: Operator; readonly value: unknown }
+  | {
+      readonly kind: 'condition';
+      readonly column: ColumnModel;
+      readonly op: Operator;
+      readonly value: unknown;
+      /** The to-one relations a `relation.….field` condition reads through; absent or empty for own columns. */
+      readonly path?: readonly Hop[];
+    }
   | { readonly kind: 'or' | 'and'; readonly members: readonly PlannedFilter[] }
   | { readonly kind: 'not'; readonly member: PlannedFilter }
   | { readonly kind: 'exists'; readonly relation: ExposedRelation; readonly target: ExposedTable; readonly where: readonly PlannedFilter[] };
@@ -50,6 +57,12 @@ export function planQuery(tool: BoundTool, parsed: Record<string, unknown>, wher
   const fail = (message: string): never => {
     throw new InvalidArgumentsError(`Invalid arguments for ${tool.name}: ${message}.`);
   };
+  const select = names.map((name, index) => {
+    const ref = lookupField(fields, name);
+    if (typeof ref !== 'string') return ref;
+    // Scoping columns returned with `scope.visible` are results, never fields to name.
+    return columns ? fail(`columns[${index}]: ${ref}`) : resultField(fields, name);
+  });
   const sortable = () =>
     [...fields.columnsByField.keys(), ...fields.relatedFields.keys()].filter((name) => {
       const ref = resolveField(fields, name);
@@ -57,7 +70,8 @@ export function planQuery(tool: BoundTool, parsed: Record<string, unknown>, wher
     });
   for (const [index, entry] of ((parsed.order_by as readonly OrderEntry[] | undefined) ?? []).entries()) {
     const { name: field, at } = orderName(entry, `order_by[${index}]`, fail);
-    const ref = resolveField(fields, field) ?? fail(`${at}: ${JSON.stringify(field.slice(0, 64))} is not a field; sortable fields: ${sortable().join(', ')}`);
+    const found = lookupField(fields, field);
+    const ref = typeof found === 'string' ? fail(`${at}: ${found}; sortable fields: ${sortable().join(', ')}`) : found;
     if (!isSortable(ref.column)) fail(`${at}: ${field} is ${ref.column.type} and cannot be sorted; sortable fields: ${sortable().join(', ')}`);
     if (ordered.has(field)) continue;
     ordered.add(field);
@@ -65,12 +79,12 @@ export function planQuery(tool: BoundTool, parsed: Record<string, unknown>, wher
   }
   for (const column of fields.table.primaryKey ?? []) {
     const field = fields.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
-    if (!ordered.has(field)) orderBy.push({ ref: { field, column, relation: null, target: null }, direction: 'asc' });
+    if (!ordered.has(field)) orderBy.push({ ref: { field, column, path: [] }, direction: 'asc' });
   }
   return {
     kind: 'query',
     table: fields.table,
-    select: names.map((name) => resultField(fields, name)),
+    select,
     where,
     orderBy,
     limit: parsed.limit as number,

@@ -3,31 +3,46 @@ import type { ColumnModel } from '../introspect/model.js';
 import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
 import type { TableFields } from '../catalog/fields.js';
 
-/** A field a call reads: a column of the table, or of a to-one related row. */
+/** One to-one relation a field is read through, and the table it leads to. */
+export interface Hop {
+  readonly relation: ExposedRelation;
+  readonly target: ExposedTable;
+}
+
+/** A field a call reads: a column of the table, or of a row reached through to-one relations. */
 export interface FieldRef {
   readonly field: string;
   readonly column: ColumnModel;
-  /** The to-one relation it is read through; `null` for the table's own columns. */
-  readonly relation: ExposedRelation | null;
-  /** The related table it is read from; `null` for the table's own columns. */
-  readonly target: ExposedTable | null;
+  /** The to-one relations it is read through, from the table outwards; empty for the table's own columns. */
+  readonly path: readonly Hop[];
 }
 
-/** A field of the table or of a to-one related row, by the name the model uses. */
-export function resolveField(fields: TableFields, name: string): FieldRef | null {
+/**
+ * A field of the table, or `relation.….field` of a row reached through up to four to-one relations, by the name the
+ * model uses; a string explains a rejected name (which hop is wrong and what that table offers).
+ */
+export function lookupField(fields: TableFields, name: string): FieldRef | string {
   const column = fields.columnsByField.get(name);
-  if (column) return { field: name, column, relation: null, target: null };
-  const related = fields.relatedFields.get(name);
-  return related ? { field: name, column: related.column, relation: related.relation, target: related.target.table } : null;
+  if (column) return { field: name, column, path: [] };
+  if (!name.includes('.')) return `${JSON.stringify(name.slice(0, 64))} is not a field`;
+  const resolved = fields.resolvePath(name);
+  if (typeof resolved === 'string') return resolved;
+  return { field: name, column: resolved.column, path: resolved.hops.map(({ relation, target }) => ({ relation, target: target.table })) };
+}
+
+/** {@link lookupField}, `null` for a rejected name. */
+export function resolveField(fields: TableFields, name: string): FieldRef | null {
+  const ref = lookupField(fields, name);
+  return typeof ref === 'string' ? null : ref;
 }
 
 /** A returned field: a visible or related field, or a scoping column returned with `scope.visible`. */
-export function resultField(fields: TableFields, name: string): FieldRef {
-  const ref = resolveField(fields, name);
-  if (ref) return ref;
+export function resultField(fields: TableFields, name: string, at = 'columns'): FieldRef {
+  const ref = lookupField(fields, name);
+  if (typeof ref !== 'string') return ref;
   const column = fields.resultFields.find(([field]) => field === name)?.[1];
-  if (!column) throw new InvalidArgumentsError(`unknown field ${name}`);
-  return { field: name, column, relation: null, target: null };
+  if (!column) throw new InvalidArgumentsError(`${at}: ${ref}`);
+  return { field: name, column, path: [] };
 }
 
 

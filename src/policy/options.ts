@@ -14,7 +14,7 @@ export interface ArgumentLimits {
   maxListLength?: number;
   /** Longest string value, in characters. @default 1000 */
   maxStringLength?: number;
-  /** Deepest nesting of `_and` / `_or` / `_not` groups. @default 3 */
+  /** Deepest nesting of `or` / `and` / `not` groups and `has` filters. @default 5 */
   maxFilterDepth?: number;
   /** Largest `offset`. @default 100000 */
   maxOffset?: number;
@@ -284,7 +284,7 @@ export const DEFAULTS = {
   maxResultBytes: 65_536,
   maxValueChars: 4_096,
   statementTimeoutMs: 5_000,
-  limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 3, maxOffset: 100_000, maxGroupBy: 5, maxMetrics: 10 },
+  limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 5, maxOffset: 100_000, maxGroupBy: 5, maxMetrics: 10 },
   timeZone: 'UTC',
   catalog: { mode: 'auto', budgetTokens: 10_000 },
 } as const;

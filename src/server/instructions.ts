@@ -1,5 +1,6 @@
 import type { Dialect } from '../introspect/model.js';
 import type { ResolvedOptions } from '../policy/options.js';
+import { MAX_PATH_HOPS } from '../catalog/fields.js';
 import { OPERATORS } from '../catalog/filters.js';
 import type { Selection } from '../tools/listing.js';
 
@@ -40,7 +41,9 @@ export function serverInstructions(dialect: Dialect, selection: Selection, table
     `Filters: where = [{field, op, value}, …], ANDed; groups {or: […]}, {and: […]}, {not: {…}}${related ? '; related rows {has: relation, where: […]}' : ''}.`,
     `Ops: ${OPERATORS.filter((op) => !['is_null', 'is_not_null'].includes(op)).join(', ')}; is_null, is_not_null take no value; in/not_in a list; between [low, high]. Case: eq/in are exact (case-sensitive on PostgreSQL and SQLite, per collation on MariaDB); ieq/iin ignore case; contains, starts_with, ends_with ignore case.`,
     `Dates are ISO strings, or relative and resolved by the server in ${options.timeZone}: "now", {"ago": {"days": 7}}, {"start_of": "month"} (offset -1 = the previous month); results echo the resolved values.`,
-    ...(related ? ['relation.field (e.g. customer.country) reads a related row in columns, order_by, group_by and metrics.'] : []),
+    ...(related
+      ? [`relation.field (e.g. customer.country) reads a related row in columns, where, order_by, group_by and metrics; paths follow to-one relations up to ${MAX_PATH_HOPS} deep (address.city.country.name).`]
+      : []),
     `At most ${options.maxRows} rows per call; truncated=true means more match (use offset).`,
     'The resource conexor://schema lists tables, fields, keys and relations as JSON.',
   );

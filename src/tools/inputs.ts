@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ResolvedOptions } from '../policy/options.js';
-import type { TableFields } from '../catalog/fields.js';
+import { MAX_PATH_LENGTH, type TableFields } from '../catalog/fields.js';
 import { isSortable } from '../catalog/filters.js';
 import { BUCKETS, GROUPABLE, HAVING_OPERATORS, METRIC_FUNCTIONS, OUTPUT_NAME } from '../plan/aggregate.js';
 
@@ -8,6 +8,22 @@ import { BUCKETS, GROUPABLE, HAVING_OPERATORS, METRIC_FUNCTIONS, OUTPUT_NAME } f
 function relatedColumns(fields: TableFields) {
   return [...fields.relatedFields].map(([name, { column }]) => [name, { ...column, nullable: true }] as const);
 }
+
+/**
+ * One of `names`, or any dotted name: a path (`relation.….field`) the planner resolves hop by hop, so the validator
+ * never lists paths. Worded like zod's enum for the names.
+ */
+function fieldName(names: readonly string[], paths: boolean): z.ZodType<string> {
+  const known = new Set(names);
+  const message = `Invalid option: expected one of ${names.map((name) => JSON.stringify(name)).join('|')}`;
+  return z
+    .string()
+    .max(MAX_PATH_LENGTH)
+    .refine((name) => known.has(name) || (paths && name.includes('.')), { message });
+}
+
+/** Columns a query may name beyond the table's own and one-hop fields: paths through several relations. */
+const MAX_PATH_COLUMNS = 20;
 
 const limitSchema = (options: ResolvedOptions) => z.number().int().min(1).max(options.maxRows).default(options.defaultLimit);
 const offsetSchema = (options: ResolvedOptions) => z.number().int().min(0).max(options.limits.maxOffset).default(0);
@@ -22,11 +38,12 @@ function orderBySchema(max: number) {
 export function queryInput(fields: TableFields, options: ResolvedOptions): z.ZodObject {
   const all = [...fields.fieldsInOrder, ...relatedColumns(fields)];
   const selectable = all.map(([field]) => field);
-  const fieldEnum = z.enum(selectable as [string, ...string[]]);
+  const paths = fields.relations.size > 0;
+  const fieldEnum = fieldName(selectable, paths);
   const sortable = all.filter(([, column]) => isSortable(column)).map(([field]) => field);
   return z.strictObject({
     where: fields.where.optional(),
-    columns: z.array(fieldEnum).min(1).max(selectable.length).optional(),
+    columns: z.array(fieldEnum).min(1).max(selectable.length + (paths ? MAX_PATH_COLUMNS : 0)).optional(),
     // Names are checked by the plan, which says why a field cannot be sorted.
     ...(sortable.length > 0 ? { order_by: orderBySchema(Math.min(sortable.length, 5)) } : {}),
     limit: limitSchema(options),
@@ -73,10 +90,11 @@ export function aggregateInput(fields: TableFields, options: ResolvedOptions): z
   const all = [...fields.fieldsInOrder, ...relatedColumns(fields)];
   const groupable = all.filter(([, column]) => GROUPABLE.has(column.type)).map(([name]) => name);
   const bucketable = all.filter(([, column]) => column.type === 'date' || column.type === 'datetime').map(([name]) => name);
-  const groupEnum = groupable.length > 0 ? z.enum(groupable as [string, ...string[]]) : null;
+  const paths = fields.relations.size > 0;
+  const groupEnum = groupable.length > 0 || paths ? fieldName(groupable, paths) : null;
   const groupKey = groupEnum
-    ? bucketable.length > 0
-      ? z.union([groupEnum, z.strictObject({ field: z.enum(bucketable as [string, ...string[]]), bucket: z.enum(BUCKETS) })])
+    ? bucketable.length > 0 || paths
+      ? z.union([groupEnum, z.strictObject({ field: fieldName(bucketable, paths), bucket: z.enum(BUCKETS) })])
       : groupEnum
     : null;
   const limits = options.limits;

@@ -88,7 +88,7 @@ function objectSchema(properties: Record<string, JsonSchema>, required: readonly
 function queryProperties(where: string, relations: boolean, options: ResolvedOptions): Record<string, JsonSchema> {
   return {
     where: whereArray(where),
-    columns: { type: 'array', items: { type: 'string' }, description: relations ? 'Default all; relation.field reads a related row' : 'Default all' },
+    columns: { type: 'array', items: { type: 'string' }, description: relations ? 'Default all; relation.field reads a related row, up to 4 relations deep: a.b.c.field' : 'Default all' },
     order_by: { ...OBJECTS, description: '[{field, direction: asc|desc}]' },
     limit: limitProperty(options),
     offset: OFFSET,

@@ -239,16 +239,15 @@ describe.each(DIALECTS)('policy on %s', (dialect) => {
       expect(allowedIn(message).sort()).toEqual([...visible].sort());
     }
     // Nor through a relation or an aggregate: the hidden column is no field of the related table either.
-    const visibleOrders = ['id', 'user_id', 'total', 'tenant_id'];
-    const relationFields = visible.map((field) => `user.${field}`);
     for (const [name, args, argument, allowed] of [
-      ['query_orders', { columns: ['id', 'user.ssn'] }, 'columns[1]', [...visibleOrders, ...relationFields]],
-      ['query_orders', { order_by: [{ field: 'user.ssn' }] }, 'order_by[0].field', [...visibleOrders, ...relationFields]],
+      // A path names the hop that is wrong and lists that table's fields.
+      ['query_orders', { columns: ['id', 'user.ssn'] }, 'columns[1]', visible],
+      ['query_orders', { order_by: [{ field: 'user.ssn' }] }, 'order_by[0].field', visible],
       ['query_orders', { where: [{ has: 'user', where: [condition] }] }, 'where[0].where[0].field', visible],
       ['aggregate_users', { group_by: ['ssn'] }, 'group_by[0]', visible],
       ['aggregate_users', { metrics: [{ fn: 'count_distinct', field: 'ssn' }] }, 'metrics[0].field', visible],
       ['aggregate_users', { where: [condition] }, 'where[0].field', visible],
-      ['aggregate_orders', { group_by: ['user.ssn'] }, 'group_by[0]', [...visibleOrders, ...relationFields]],
+      ['aggregate_orders', { group_by: ['user.ssn'] }, 'group_by[0]', visible],
     ] as const) {
       const message = await refused(client, name, args, argument);
       expect(allowedIn(message).sort(), message).toEqual([...allowed].sort());

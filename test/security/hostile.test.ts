@@ -448,16 +448,16 @@ describe.each(DIALECTS)('hostile input on %s', (dialect) => {
       for (let level = 0; level < levels; level += 1) node = key === 'not' ? { not: node } : { [key]: [node] };
       return node;
     };
-    // Three levels are allowed: NOT NOT NOT (id = 1) is id <> 1.
-    await expectRows([nest(3, 'not')], others(1));
-    await expectRows([nest(3, 'or')], [1]);
+    // Five levels are allowed: NOT NOT NOT NOT NOT (id = 1) is id <> 1.
+    await expectRows([nest(5, 'not')], others(1));
+    await expectRows([nest(5, 'or')], [1]);
     for (const key of ['not', 'or', 'and'] as const) {
-      await expectInvalid('query_things', { where: [nest(4, key)] }, 'where[0]', /nest deeper than 3 levels/);
-      await expectInvalid('count_things', { where: [nest(50, key)] }, 'where[0]', /nest deeper than 3 levels/);
+      await expectInvalid('query_things', { where: [nest(6, key)] }, 'where[0]', /nest deeper than 5 levels/);
+      await expectInvalid('count_things', { where: [nest(50, key)] }, 'where[0]', /nest deeper than 5 levels/);
     }
     // Thousands of levels must be refused as such, not overflow the stack.
-    await expectInvalid('query_things', { where: [nest(5_000, 'not')] }, 'where[0]', /nest deeper than 3 levels/);
-    await expectInvalid('count_things', { where: [nest(5_000, 'and')] }, 'where[0]', /nest deeper than 3 levels/);
+    await expectInvalid('query_things', { where: [nest(5_000, 'not')] }, 'where[0]', /nest deeper than 5 levels/);
+    await expectInvalid('count_things', { where: [nest(5_000, 'and')] }, 'where[0]', /nest deeper than 5 levels/);
 
     await expectRows(Array.from({ length: 20 }, () => cond), [1]);
     await expectInvalid('query_things', { where: Array.from({ length: 21 }, () => cond) }, 'where', /20/);
