@@ -578,4 +578,61 @@ describe.each(DIALECTS)('business questions on Chinook (%s)', (dialect) => {
     expect(content.truncated).toBe(true);
     expect(content.next_offset).toBe(3);
   });
+
+  it('(13) how much revenue per genre, outside the USA? (invoice_line → track → genre, filtered through invoice → customer)', async () => {
+    const genre = q('name', 'g');
+    const price = q('unit_price', 'l');
+    const expected = (
+      await sql(
+        `SELECT ${genre} AS genre, ${exactSum(dialect, price)} AS revenue, COUNT(*) AS n
+         FROM ${q('invoice_line')} l
+         LEFT JOIN ${q('track')} t ON ${q('track_id', 't')} = ${q('track_id', 'l')}
+         LEFT JOIN ${q('genre')} g ON ${q('genre_id', 'g')} = ${q('genre_id', 't')}
+         LEFT JOIN ${q('invoice')} i ON ${q('invoice_id', 'i')} = ${q('invoice_id', 'l')}
+         LEFT JOIN ${q('customer')} c ON ${q('customer_id', 'c')} = ${q('customer_id', 'i')}
+         WHERE ${q('country', 'c')} <> 'USA'
+         GROUP BY ${genre} ORDER BY ${exactSumOrder(dialect, price)} DESC, ${nullsLast(genre)} LIMIT 5`,
+      )
+    ).map((row) => ({ [`track.genre.${n('name')}`]: row.genre, revenue: exactValue(dialect, row.revenue), lines: Number(row.n) }));
+    expect(expected).toHaveLength(5);
+    expect(expected[0]?.[`track.genre.${n('name')}`]).toBe('Rock');
+
+    const content = await rowsOf(client, 'aggregate_invoice_line', {
+      where: [{ field: `invoice.customer.${n('country')}`, op: 'neq', value: 'USA' }],
+      group_by: [`track.genre.${n('name')}`],
+      metrics: [
+        { fn: 'sum', field: n('unit_price'), as: 'revenue' },
+        { fn: 'count', as: 'lines' },
+      ],
+      order_by: [{ by: 'revenue', direction: 'desc' }],
+      limit: 5,
+    });
+    expect(content.rows).toEqual(expected);
+    expect(content.truncated).toBe(true);
+  });
+
+  it("(14) how many invoices, and how much revenue, per customer's support representative? (invoice → customer → support_rep)", async () => {
+    const rep = q('last_name', 'e');
+    const total = q('total', 'i');
+    const expected = (
+      await sql(
+        `SELECT ${rep} AS rep, ${exactSum(dialect, total)} AS revenue, COUNT(*) AS n
+         FROM ${q('invoice')} i
+         LEFT JOIN ${q('customer')} c ON ${q('customer_id', 'c')} = ${q('customer_id', 'i')}
+         LEFT JOIN ${q('employee')} e ON ${q('employee_id', 'e')} = ${q('support_rep_id', 'c')}
+         GROUP BY ${rep} ORDER BY ${nullsLast(rep)}`,
+      )
+    ).map((row) => ({ [`customer.support_rep.${n('last_name')}`]: row.rep, revenue: exactValue(dialect, row.revenue), invoices: Number(row.n) }));
+    expect(expected.map((row) => row[`customer.support_rep.${n('last_name')}`])).toEqual(['Johnson', 'Park', 'Peacock']);
+
+    const content = await rowsOf(client, 'aggregate_invoice', {
+      group_by: [`customer.support_rep.${n('last_name')}`],
+      metrics: [
+        { fn: 'sum', field: n('total'), as: 'revenue' },
+        { fn: 'count', as: 'invoices' },
+      ],
+    });
+    expect(content.rows).toEqual(expected);
+    expect(content.truncated).toBe(false);
+  });
 });
