@@ -17,7 +17,7 @@ function fieldName(names: readonly string[], paths: boolean): z.ZodType<string> 
   const known = new Set(names);
   const message = `Invalid option: expected one of ${names.map((name) => JSON.stringify(name)).join('|')}`;
   return z
-    .string()
+    .string({ error: () => message })
     .max(MAX_PATH_LENGTH)
     .refine((name) => known.has(name) || (paths && name.includes('.')), { message });
 }
