@@ -12,6 +12,8 @@ export type { AuditValues };
 export interface RedactionFields {
   readonly columnsByField: ReadonlyMap<string, unknown>;
   readonly relatedFields: ReadonlyMap<string, unknown>;
+  /** Resolves a `relation.….field` path; a string when it names nothing visible (see the catalog's table fields). */
+  resolvePath?(name: string): unknown;
   readonly relations: ReadonlyMap<string, { readonly target: RedactionFields }>;
 }
 
@@ -78,7 +80,7 @@ export function redactUnknownArguments(args: unknown): unknown {
 function filter(fields: RedactionFields, entry: unknown, mode: AuditValues, depth: number): unknown {
   if (!isRecord(entry) || depth > 10) return REDACTED;
   if ('field' in entry) {
-    const visible = typeof entry.field === 'string' && fields.columnsByField.has(entry.field);
+    const visible = known(fields, entry.field);
     return {
       field: typeof entry.field === 'string' ? cut(entry.field, MAX_KEY) : REDACTED,
       op: typeof entry.op === 'string' ? cut(entry.op, 32) : REDACTED,
@@ -160,7 +162,10 @@ function chosenName(name: unknown): string {
 }
 
 function known(fields: RedactionFields, field: unknown): field is string {
-  return typeof field === 'string' && (fields.columnsByField.has(field) || fields.relatedFields.has(field));
+  if (typeof field !== 'string') return false;
+  if (fields.columnsByField.has(field) || fields.relatedFields.has(field)) return true;
+  // A multi-hop path is as visible as the field it reaches.
+  return field.includes('.') && fields.resolvePath !== undefined && typeof fields.resolvePath(field) === 'object';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

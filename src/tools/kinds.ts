@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ResolvedOptions } from '../policy/options.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import { label } from '../catalog/describe.js';
+import { MAX_PATH_HOPS } from '../catalog/fields.js';
 import { keyArgumentNames } from '../catalog/naming.js';
 import { OPERATORS } from '../catalog/filters.js';
 import type { ToolOutcome } from '../execute/execute.js';
@@ -85,10 +86,16 @@ function objectSchema(properties: Record<string, JsonSchema>, required: readonly
   return { type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}), additionalProperties: false };
 }
 
-function queryProperties(where: string, relations: boolean, options: ResolvedOptions): Record<string, JsonSchema> {
+/** How `columns` names related fields; paths are stated once, in the generic tool (and the server instructions). */
+function columnsHelp(relations: boolean, generic: boolean): string {
+  if (!relations) return 'Default all';
+  return generic ? `Default all; relation.field reads a related row, up to ${MAX_PATH_HOPS} relations deep: a.b.c.field` : 'Default all; relation.field reads a related row';
+}
+
+function queryProperties(where: string, relations: boolean, options: ResolvedOptions, generic = false): Record<string, JsonSchema> {
   return {
     where: whereArray(where),
-    columns: { type: 'array', items: { type: 'string' }, description: relations ? 'Default all; relation.field reads a related row, up to 4 relations deep: a.b.c.field' : 'Default all' },
+    columns: { type: 'array', items: { type: 'string' }, description: columnsHelp(relations, generic) },
     order_by: { ...OBJECTS, description: '[{field, direction: asc|desc}]' },
     limit: limitProperty(options),
     offset: OFFSET,
@@ -119,7 +126,7 @@ const query: ToolKindSpec = {
   }),
   genericListing: ({ options, relations }) => ({
     description: 'Rows of any table; its fields and relations as search_tables shows them.',
-    inputSchema: objectSchema({ table: TABLE, ...queryProperties(whereGrammar(relations), relations, options) }, ['table']),
+    inputSchema: objectSchema({ table: TABLE, ...queryProperties(whereGrammar(relations), relations, options, true) }, ['table']),
   }),
   input: (entry, options) => queryInput(entry.fields, options),
   arguments: () => ['where', 'columns', 'order_by', 'limit', 'offset'],

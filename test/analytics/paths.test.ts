@@ -8,6 +8,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionSink, type AuditEvent } from '../../src/audit/index.js';
 import { createConexor, type ConexorOptions } from '../../src/index.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { call, connectClient, textOf } from '../support/mcp.js';
@@ -205,6 +206,20 @@ describe.each(DIALECTS)('multi-hop relations on %s', (dialect) => {
     // Values and operators are those of the column the path reaches.
     expect(await refused('count_sales', { where: [{ field: 'customer.store.region.id', op: 'eq', value: 'x' }] })).toMatch(/where\[0\]\.value: customer\.store\.region\.id takes an integer/);
     expect(await refused('count_sales', { where: [{ field: 'customer.store.region.id', op: 'contains', value: 'x' }] })).toMatch(/where\[0\]\.op: "contains" is not allowed on customer\.store\.region\.id; allowed: /);
+  });
+
+  it('keeps paths and their values readable in the audit trail, and redacts a path to a scoping column', async () => {
+    const events: AuditEvent[] = [];
+    const conexor = await createConexor(db.knex, { ...SCOPE, audit: { sinks: [functionSink((batch) => void events.push(...batch))], mode: 'sync' } });
+    const client = await connectClient(conexor.createServer());
+    await call(client, 'query_sales', { columns: ['customer.store.region.name'], where: [{ field: 'customer.store.region.name', op: 'eq', value: 'North' }] });
+    await call(client, 'count_sales', { where: [{ field: 'customer.store.tenant_id', op: 'eq', value: 2 }] });
+    await client.close();
+    await conexor.close();
+    expect(events.map((event) => event.arguments)).toEqual([
+      { columns: ['customer.store.region.name'], where: [{ field: 'customer.store.region.name', op: 'eq', value: 'North' }] },
+      { where: [{ field: 'customer.store.tenant_id', op: 'eq', value: '[redacted]' }] },
+    ]);
   });
 
   it('does not traverse a table the caller may not read', async () => {
