@@ -5,7 +5,7 @@ import { expectedValue } from '../catalog/filters.js';
 import { isReservedName } from '../catalog/naming.js';
 import { isRelativeTime } from '../shared/time.js';
 import type { BoundTool } from './bound.js';
-import { lookupField, orderName, resolveField, type FieldRef, type OrderEntry } from './refs.js';
+import { MAX_JOINED_TABLES, joinsOf, lookupField, orderName, resolveField, type FieldRef, type OrderEntry } from './refs.js';
 
 /** Types a group key can have; JSON, binary, arrays and unknown types do not compare reliably. */
 export const GROUPABLE: ReadonlySet<ColumnModel['type']> = new Set(['string', 'integer', 'number', 'decimal', 'boolean', 'date', 'datetime', 'time', 'uuid', 'enum']);
@@ -126,6 +126,9 @@ export function planAggregate(tool: BoundTool, parsed: Record<string, unknown>):
     claim(output, at);
     return { output, fn: entry.fn, ref };
   });
+
+  const joins = joinsOf([...groups, ...metrics.flatMap((metric) => (metric.ref ? [metric.ref] : []))].map((ref) => ref.path));
+  if (joins > MAX_JOINED_TABLES) fail(`group_by and metrics reach ${joins} related tables; at most ${MAX_JOINED_TABLES} are allowed`);
 
   const byOutput = new Map(metrics.map((metric) => [metric.output, metric]));
   const having = (args.having ?? []).map((entry, index): HavingCondition => {

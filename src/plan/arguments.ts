@@ -8,7 +8,7 @@ import { isRelativeTime, resolveRelativeTime, wallClock, yearRangeProblem, zoned
 import { explainAggregateIssue } from './aggregate.js';
 import type { BoundTool, PlanOptions } from './bound.js';
 import type { PlannedFilter } from './plan.js';
-import { lookupField, type FieldRef, type Hop } from './refs.js';
+import { MAX_JOINED_TABLES, joinsOf, lookupField, type FieldRef, type Hop } from './refs.js';
 import type { ResolvedTime } from './resolve-time.js';
 
 /** One validated condition. */
@@ -58,6 +58,7 @@ export function parseArguments(tool: BoundTool, args: unknown, options: PlanOpti
   try {
     const planner = new FilterPlanner(limits, options.clock(), options.timeZone);
     const where = planner.plan(tool.fields, data.where as Filter[], 'where');
+    checkJoins(where, 'where');
     if (planner.conditions > limits.maxConditions) {
       throw new InvalidArgumentsError(`where has ${planner.conditions} conditions; at most ${limits.maxConditions} are allowed`);
     }
@@ -68,6 +69,22 @@ export function parseArguments(tool: BoundTool, args: unknown, options: PlanOpti
     }
     throw error;
   }
+}
+
+/** Refuses conditions of one query or `has` subquery whose paths would join more than {@link MAX_JOINED_TABLES} tables. */
+function checkJoins(filters: readonly PlannedFilter[], at: string): void {
+  const paths: (readonly Hop[])[] = [];
+  const walk = (list: readonly PlannedFilter[], path: string) => {
+    list.forEach((filter, index) => {
+      if (filter.kind === 'condition') paths.push(filter.path ?? []);
+      else if (filter.kind === 'exists') checkJoins(filter.where, `${path}[${index}].where`);
+      else if (filter.kind === 'not') walk([filter.member], path);
+      else walk(filter.members, path);
+    });
+  };
+  walk(filters, at);
+  const joins = joinsOf(paths);
+  if (joins > MAX_JOINED_TABLES) throw new InvalidArgumentsError(`${at}: the conditions reach ${joins} related tables; at most ${MAX_JOINED_TABLES} are allowed`);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
 import { isSortable, type Operator } from '../catalog/filters.js';
 import type { AggregatePlan } from './aggregate.js';
 import type { BoundTool } from './bound.js';
-import { lookupField, orderName, resolveField, resultField, type FieldRef, type Hop, type OrderEntry } from './refs.js';
+import { MAX_JOINED_TABLES, joinsOf, lookupField, orderName, resolveField, resultField, type FieldRef, type Hop, type OrderEntry } from './refs.js';
 import type { ResolvedTime } from './resolve-time.js';
 
 /** A filter with every name resolved to a column or relation and every relative time to an absolute value. */
@@ -81,6 +81,8 @@ export function planQuery(tool: BoundTool, parsed: Record<string, unknown>, wher
     const field = fields.fieldsInOrder.find(([, candidate]) => candidate === column)?.[0] ?? column.name;
     if (!ordered.has(field)) orderBy.push({ ref: { field, column, path: [] }, direction: 'asc' });
   }
+  const joins = joinsOf([...select, ...orderBy.map(({ ref }) => ref)].map((ref) => ref.path));
+  if (joins > MAX_JOINED_TABLES) fail(`columns and order_by reach ${joins} related tables; at most ${MAX_JOINED_TABLES} are allowed`);
   return {
     kind: 'query',
     table: fields.table,

@@ -3,6 +3,25 @@ import type { ColumnModel } from '../introspect/model.js';
 import type { ExposedRelation, ExposedTable } from '../policy/policy.js';
 import type { TableFields } from '../catalog/fields.js';
 
+/**
+ * Most related tables one part of a call may join (columns and order_by, group_by and metrics, the conditions of
+ * `where` or of one `has`): a path joins each of its distinct prefixes once; MySQL joins at most 61 tables.
+ */
+export const MAX_JOINED_TABLES = 25;
+
+/** How many joins the paths need: one per distinct path prefix. */
+export function joinsOf(paths: Iterable<readonly Hop[]>): number {
+  const prefixes = new Set<string>();
+  for (const path of paths) {
+    let key = '';
+    for (const hop of path) {
+      key += `>${hop.relation.name}`;
+      prefixes.add(key);
+    }
+  }
+  return prefixes.size;
+}
+
 /** One to-one relation a field is read through, and the table it leads to. */
 export interface Hop {
   readonly relation: ExposedRelation;

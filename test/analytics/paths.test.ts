@@ -91,6 +91,15 @@ describe.each(DIALECTS)('multi-hop relations on %s', (dialect) => {
       { id: 5, customer_id: 5, amount: 50 },
       { id: 6, customer_id: 2, amount: 60 },
     ]);
+    // A table with 26 to-one relations, to bound the joins of one call.
+    await knex.schema.createTable('leaves', (t) => {
+      t.integer('id').primary();
+      t.string('name');
+    });
+    await knex.schema.createTable('hubs', (t) => {
+      t.integer('id').primary();
+      for (let index = 0; index < 26; index += 1) t.integer(`l${index}_id`).references('id').inTable('leaves');
+    });
     scoped = await clientWith({ ...SCOPE, catalog: { mode: 'typed' } });
     generic = await clientWith({ ...SCOPE, catalog: { mode: 'compact' } });
   }, 120_000);
@@ -220,6 +229,21 @@ describe.each(DIALECTS)('multi-hop relations on %s', (dialect) => {
       { columns: ['customer.store.region.name'], where: [{ field: 'customer.store.region.name', op: 'eq', value: 'North' }] },
       { where: [{ field: 'customer.store.tenant_id', op: 'eq', value: '[redacted]' }] },
     ]);
+  });
+
+  it('joins at most 25 related tables per part of a call', async () => {
+    const names = (count: number) => Array.from({ length: count }, (_, index) => `l${index}.name`);
+    expect(await rows('query_hubs', { columns: names(25) })).toEqual([]);
+    expect(await refused('query_hubs', { columns: names(26) })).toBe('Invalid arguments for query_hubs: columns and order_by reach 26 related tables; at most 25 are allowed.');
+    const wide = await clientWith({ limits: { maxMetrics: 30 } });
+    expect(await refused('aggregate_hubs', { group_by: names(5), metrics: names(26).slice(5).map((field) => ({ fn: 'count', field, as: field.replace('.', '_') })) }, wide)).toMatch(
+      /group_by and metrics reach 26 related tables; at most 25/,
+    );
+    const where = names(20).map((field) => ({ field, op: 'is_null' }));
+    expect((await ok('count_hubs', { where })).structuredContent).toEqual({ count: 0 });
+    expect(await refused('count_hubs', { where: [...where.slice(0, 19), { or: names(26).slice(19).map((field) => ({ field, op: 'is_null' })) }] })).toMatch(
+      /where: the conditions reach 26 related tables; at most 25/,
+    );
   });
 
   it('does not traverse a table the caller may not read', async () => {
