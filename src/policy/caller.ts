@@ -80,16 +80,30 @@ function fingerprintOf(present: readonly CallerPolicy[]): string {
 }
 
 function compile(present: readonly CallerPolicy[], fingerprint: string): EffectivePolicy {
-  const tableMatchers = present.flatMap((policy) => (policy.tables ? [picomatch([...policy.tables], { dot: true })] : []));
-  const toolMatchers = present.flatMap((policy) => (policy.tools ? [picomatch([...policy.tools], { dot: true })] : []));
+  const tableMatchers = present.flatMap((policy) => (policy.tables ? [listMatcher(policy.tables)] : []));
+  const toolMatchers = present.flatMap((policy) => (policy.tools ? [listMatcher(policy.tools)] : []));
   const rows = present.flatMap((policy) => (policy.maxRows !== undefined ? [policy.maxRows] : []));
-  const allowsTable = (schema: string, table: string) => tableMatchers.every((match) => match(table) || match(`${schema}.${table}`));
+  const allowsTable = (schema: string, table: string) => tableMatchers.every((match) => match(table, `${schema}.${table}`));
   return {
     fingerprint,
     maxRows: rows.length > 0 ? Math.min(...rows) : undefined,
     allows: (tool) => allowsTable(tool.schema, tool.table) && toolMatchers.every((match) => match(tool.name)),
     allowsTable: tableMatchers.length > 0 ? allowsTable : undefined,
   };
+}
+
+/**
+ * A name list as a restriction: a name passes when it matches one positive pattern (or there is none) and no negated
+ * one (`!aggregate_*`). picomatch given the whole list passes a name that ANY pattern matches, so two negations
+ * (`['!aggregate_*', '!*_log']`) would each let through what the other excludes.
+ */
+function listMatcher(patterns: readonly string[]): (...names: string[]) => boolean {
+  const positive = patterns.filter((pattern) => !pattern.startsWith('!'));
+  const negative = patterns.filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1));
+  const included = positive.length > 0 ? picomatch(positive, { dot: true }) : () => true;
+  const excluded = negative.length > 0 ? picomatch(negative, { dot: true }) : () => false;
+  // Several spellings of one thing (`orders`, `public.orders`): any may be included, none may be excluded.
+  return (...names) => names.some((name) => included(name)) && !names.some((name) => excluded(name));
 }
 
 /** A policy carried by an API key record, handed over by the key store as `authInfo.extra.policy`. */
