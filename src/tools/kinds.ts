@@ -211,7 +211,6 @@ function lookupDescription(entry: TableEntry, fields: readonly string[], primary
 /** Every read kind, in listing order. */
 export const READ_KINDS: readonly ToolKindSpec[] = [query, lookup, count, aggregate];
 
-export const KIND_SPECS: Readonly<Record<ReadKind, ToolKindSpec>> = { query, lookup, count, aggregate };
 
 /**
  * The arguments of a table's `index`-th key (primary first, then unique keys), with their columns: named as the tool
