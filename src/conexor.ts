@@ -6,12 +6,14 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ConexorError, IntrospectionError } from './errors.js';
 import { Executor } from './execute/execute.js';
+import { createWriteRunner } from './execute/read-write.js';
+import { WriteExecutor } from './execute/write.js';
 import { toQueryError } from './execute/errors.js';
 import { createReadOnlyRunner, type ClosableRunner, type ReadOnlyRunner } from './execute/read-only.js';
 import { SQLITE_WORKERS_DEFAULT } from './execute/sqlite-workers.js';
 import { POOL_GUARD_DEFAULTS, createPoolGuard } from './limits/pool-guard.js';
 import { dialectOf, introspect } from './introspect/index.js';
-import type { DatabaseModel } from './introspect/model.js';
+import type { DatabaseModel, Dialect } from './introspect/model.js';
 import { resolveOptions, type ConexorOptions, type ResolvedOptions } from './policy/options.js';
 import { applyPolicy, type ExposedSchema } from './policy/policy.js';
 import { buildCatalog, type ToolCatalog } from './tools/listing.js';
@@ -94,9 +96,12 @@ export async function createConexor(knex: Knex, options?: ConexorOptions): Promi
     warn: (message) => resolved.logger.warn(message),
   });
   const executor = new Executor(knex, dialect, runner, resolved.timeZone, resolved.maxValueChars);
+  const writer = exposed.tables.some((table) => table.access.insert || table.access.update || table.access.delete)
+    ? await createWriter(knex, dialect, exposed, executor, resolved)
+    : undefined;
   const auditor = createAuditorFor(resolved);
   const values = resolved.audit ? resolved.audit.values : undefined;
-  return new CompiledConexor(model, exposed, catalog, executor, runner, resolved, auditor, values);
+  return new CompiledConexor(model, exposed, catalog, executor, runner, resolved, auditor, values, writer);
 }
 
 /**
@@ -125,9 +130,10 @@ class CompiledConexor implements Conexor {
     private readonly options: ResolvedOptions,
     private readonly auditor: Auditor | undefined,
     values: AuditValues | undefined,
+    writer?: WriteExecutor,
   ) {
     this.logger = options.logger;
-    this.pipeline = new CallPipeline(exposed, catalog, executor, options, auditor && ((event) => auditor.record(event)), values);
+    this.pipeline = new CallPipeline(exposed, catalog, executor, options, auditor && ((event) => auditor.record(event)), values, writer);
     this.tools = this.pipeline.baseTools;
   }
 
@@ -189,11 +195,44 @@ function directContext(context: CallContext | undefined): RequestContext {
   };
 }
 
+/**
+ * The writer: write calls run in read-write transactions on the host's Knex, behind a pool guard of their own;
+ * foreign keys are checked against the exposed tables they point at.
+ */
+async function createWriter(knex: Knex, dialect: Dialect, exposed: ExposedSchema, executor: Executor, options: ResolvedOptions): Promise<WriteExecutor> {
+  const guard = options.concurrency === false ? undefined : createPoolGuard(guardLimits(knex, options, undefined));
+  const runner = await createWriteRunner(knex, dialect, options.statementTimeoutMs, guard ? (work) => guard.run(work) : undefined);
+  const byModel = new Map(exposed.tables.map((table) => [table.table, table]));
+  return new WriteExecutor(knex, dialect, runner, executor, (table) => byModel.get(table), options.timeZone);
+}
+
+/**
+ * Asks the user through MCP elicitation, when the client declared it can: `true` only for an accepted answer
+ * within the time limit. A client that cannot be asked gets no `confirm`.
+ */
+function confirmer(server: McpServer): RequestContext['confirm'] {
+  if (!server.server.getClientCapabilities()?.elicitation) return undefined;
+  return async (message, timeoutMs) => {
+    try {
+      const answer = await server.server.elicitInput(
+        { message, requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean', title: 'Apply this change', default: false } }, required: ['confirm'] } },
+        { timeout: timeoutMs },
+      );
+      return answer.action === 'accept' && answer.content?.confirm === true;
+    } catch {
+      // Unanswered in time, or the client failed: nothing is changed.
+      return false;
+    }
+  };
+}
+
 /** What a request handler knows about its caller, as a {@link RequestContext}. */
 function requestContext(extra: HandlerExtra, server: McpServer): RequestContext {
   const headers = extra.requestInfo?.headers ?? {};
   const client = server.server.getClientVersion();
+  const confirm = confirmer(server);
   return {
+    ...(confirm ? { confirm } : {}),
     ...(extra.authInfo ? { authInfo: extra.authInfo } : {}),
     header: (name) => {
       const value = headers[name];
@@ -210,16 +249,20 @@ function requestContext(extra: HandlerExtra, server: McpServer): RequestContext 
  */
 function guarded(runner: ReadOnlyRunner, knex: Knex, options: ResolvedOptions): ReadOnlyRunner {
   if (options.concurrency === false) return runner;
-  const poolMax = (knex.client as { pool?: { max?: number } }).pool?.max ?? (knex.client.config as { pool?: { max?: number } }).pool?.max;
-  const guard = createPoolGuard({
-    maxConcurrent:
-      options.concurrency?.maxConcurrent ??
-      runner.workers ??
-      Math.max(1, Math.min(POOL_GUARD_DEFAULTS.maxConcurrent, poolMax ?? POOL_GUARD_DEFAULTS.maxConcurrent)),
-    ...(options.concurrency?.maxQueued !== undefined ? { maxQueued: options.concurrency.maxQueued } : {}),
-    ...(options.concurrency?.queueTimeoutMs !== undefined ? { queueTimeoutMs: options.concurrency.queueTimeoutMs } : {}),
-  });
+  const guard = createPoolGuard(guardLimits(knex, options, runner.workers));
   return { run: (work, signal) => guard.run(() => runner.run(work, signal)), ...(runner.workers ? { workers: runner.workers } : {}) };
+}
+
+/** The pool guard's limits: the host's, else sized to the worker processes or the Knex pool. */
+function guardLimits(knex: Knex, options: ResolvedOptions, workers: number | undefined): Parameters<typeof createPoolGuard>[0] {
+  const poolMax = (knex.client as { pool?: { max?: number } }).pool?.max ?? (knex.client.config as { pool?: { max?: number } }).pool?.max;
+  const concurrency = options.concurrency || undefined;
+  return {
+    maxConcurrent:
+      concurrency?.maxConcurrent ?? workers ?? Math.max(1, Math.min(POOL_GUARD_DEFAULTS.maxConcurrent, poolMax ?? POOL_GUARD_DEFAULTS.maxConcurrent)),
+    ...(concurrency?.maxQueued !== undefined ? { maxQueued: concurrency.maxQueued } : {}),
+    ...(concurrency?.queueTimeoutMs !== undefined ? { queueTimeoutMs: concurrency.queueTimeoutMs } : {}),
+  };
 }
 
 /** The auditor for the options: the host's sinks, or by default one pino sink on the logger. */

@@ -16,7 +16,10 @@ export interface AuditEvent {
   readonly tool: string;
   /** Real table name (schema-qualified when not in the default schema); `null` for an unknown tool. */
   readonly table: string | null;
-  /** `query`, `lookup`, `count`; `null` for an unknown tool. */
+  /**
+   * `query`, `lookup`, `count`, `aggregate`, `search` (search_tables), `insert`, `update`, `delete`, `host` (a tool
+   * the host registered); `null` for an unknown tool.
+   */
   readonly operation: string | null;
   /** The call's arguments with values redacted or hashed per policy. */
   readonly arguments: unknown;
@@ -34,8 +37,10 @@ export interface AuditEvent {
   /** The model, when the host's context function, the request metadata or a header supplies it; never guessed. */
   readonly model: string | null;
   readonly outcome: AuditOutcome;
-  /** Rows returned (query, lookup) or counted (count); `null` when the call did not run. */
+  /** Rows returned (query, lookup), counted (count) or changed (insert, update, delete); `null` when the call did not run. */
   readonly rowCount: number | null;
+  /** Writes: the keys of the changed rows (at most 100), values per `audit.values`. Absent for reads. */
+  readonly keys?: readonly Record<string, unknown>[];
   readonly truncated: boolean | null;
   readonly durationMs: number;
   /** conexor error code (`invalid_arguments`, `timeout`, `database_error`, `denied`, `audit_failed`…); `null` when ok. */

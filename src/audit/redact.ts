@@ -52,6 +52,10 @@ export function redactArguments(subject: RedactionSubject, args: unknown, mode: 
     if (key === 'table' && !subject.lookup) out[name] = subject.table !== undefined && raw === subject.table ? raw : REDACTED;
     else if (!fields) out[name] = REDACTED;
     else if (subject.lookup) out[name] = (subject.keys?.has(key) ?? fields.columnsByField.has(key)) ? visibleValue(raw, mode) : REDACTED;
+    else if (subject.keys?.has(key)) out[name] = visibleValue(raw, mode);
+    else if (key === 'set') out[name] = fieldValues(fields, raw, mode);
+    else if (key === 'rows') out[name] = list(raw, (row) => fieldValues(fields, row, mode));
+    else if (key === 'max_affected' && typeof raw === 'number') out[name] = raw;
     else if (key === 'where') out[name] = list(raw, (entry) => filter(fields, entry, mode, 0));
     else if (key === 'columns') out[name] = list(raw, (field) => (known(fields, field) ? field : REDACTED));
     else if (key === 'order_by') out[name] = list(raw, (entry) => ordering(fields, entry));
@@ -62,6 +66,21 @@ export function redactArguments(subject: RedactionSubject, args: unknown, mode: 
     else out[name] = REDACTED;
   }
   return out;
+}
+
+/** `{field: value}` of a write: values of the table's visible fields per `mode`, anything else redacted. */
+function fieldValues(fields: RedactionFields, raw: unknown, mode: AuditValues): unknown {
+  if (!isRecord(raw)) return REDACTED;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(raw).slice(0, MAX_LIST)) {
+    out[cut(key, MAX_KEY)] = fields.columnsByField.has(key) ? visibleValue(value, mode) : REDACTED;
+  }
+  return out;
+}
+
+/** The keys of the rows a write changed, as the audit trail keeps them: values per `mode`, at most 100 rows. */
+export function redactKeys(keys: readonly Record<string, unknown>[], mode: AuditValues = 'clear'): Record<string, unknown>[] {
+  return keys.slice(0, MAX_LIST).map((key) => Object.fromEntries(Object.entries(key).map(([field, value]) => [cut(field, MAX_KEY), visibleValue(value, mode)])));
 }
 
 /**

@@ -141,6 +141,8 @@ export interface AuditRow {
   truncated: boolean | number | null;
   duration_ms: number | string;
   error_code: string | null;
+  /** JSON of the changed rows' keys (writes); `null` for reads. */
+  affected_keys?: string | null;
 }
 
 /** A failed write of the Knex sink. Its message names the table and the driver's error, never SQL or values. */
@@ -326,7 +328,15 @@ function isRowError(error: unknown): boolean {
  */
 export async function createAuditTable(knex: Knex, table = DEFAULT_AUDIT_TABLE): Promise<void> {
   validateAuditTableName(table);
-  if (await knex.schema.hasTable(table)) return;
+  if (await knex.schema.hasTable(table)) {
+    // Tables created before writes existed get the column for the keys of changed rows.
+    if (!(await knex.schema.hasColumn(table, 'affected_keys'))) {
+      await knex.schema.alterTable(table, (builder) => builder.text('affected_keys', 'mediumtext').nullable()).catch(async (error: unknown) => {
+        if (!(await knex.schema.hasColumn(table, 'affected_keys'))) throw error;
+      });
+    }
+    return;
+  }
   try {
     await knex.schema.createTable(table, (builder) => defineAuditColumns(builder, table, isMySql(knex)));
   } catch (error) {
@@ -383,6 +393,7 @@ function defineAuditColumns(builder: Knex.CreateTableBuilder, table: string, mys
   builder.boolean('truncated').nullable();
   builder.double('duration_ms').notNullable();
   builder.string('error_code', 64).nullable();
+  builder.text('affected_keys', 'mediumtext').nullable();
   // Reading the trail filters by time, by key over time and by outcome over time, newest first.
   builder.index(['ts'], `${table}_ts_idx`);
   builder.index(['key_id', 'ts'], `${table}_key_id_idx`);
@@ -425,6 +436,8 @@ function eventToRow(event: AuditEvent): AuditRow {
     truncated: event.truncated,
     duration_ms: event.durationMs,
     error_code: event.errorCode,
+    // Only writes carry it, so an audit table created before writes existed keeps taking reads.
+    ...(event.keys ? { affected_keys: JSON.stringify(event.keys) } : {}),
   };
 }
 
@@ -446,7 +459,16 @@ export function rowToEvent(row: AuditRow): AuditEvent {
     truncated: row.truncated === null ? null : Boolean(Number(row.truncated)),
     durationMs: toNumber(row.duration_ms, row),
     errorCode: row.error_code,
+    ...(typeof row.affected_keys === 'string' ? { keys: parseKeys(row.affected_keys, row) } : {}),
   };
+}
+
+function parseKeys(text: string, row: AuditRow): Record<string, unknown>[] {
+  try {
+    return JSON.parse(text) as Record<string, unknown>[];
+  } catch {
+    throw new Error(`Audit row ${String(row.id)} has corrupt affected keys in the database.`);
+  }
 }
 
 function parseArguments(row: AuditRow): unknown {

@@ -58,6 +58,16 @@ export interface TableNames {
   readonly lookups: readonly { readonly columns: readonly ColumnModel[]; readonly tool: string }[];
   /** Field name per column name. */
   readonly fields: ReadonlyMap<string, string>;
+  /** Write tool names (listed only when the access policy allows the operation). */
+  readonly writes: {
+    readonly insert: string;
+    /** Filtered: `update_orders {where, set, max_affected}`. */
+    readonly update: string;
+    readonly delete: string;
+    /** By the table's write key: `update_orders_by_id`; `null` without a key. */
+    readonly updateByKey: string | null;
+    readonly deleteByKey: string | null;
+  };
 }
 
 /**
@@ -95,6 +105,8 @@ export function assignNames(schema: ExposedSchema): Map<ExposedTable, TableNames
     usedBases.add(base);
     const fields = fieldNames(exposed.columns);
     const keys = [...(exposed.primaryKey ? [exposed.primaryKey] : []), ...exposed.uniqueKeys];
+    const keySuffix = (columns: readonly ColumnModel[]) => columns.map((column) => snakeCase(fields.get(column.name) ?? column.name) || 'key').join('_and_');
+    const writeKey = exposed.access.key;
     names.set(exposed, {
       base,
       query: claim(`query_${base}`, `${id}#query`),
@@ -103,11 +115,18 @@ export function assignNames(schema: ExposedSchema): Map<ExposedTable, TableNames
       lookups: keys.map((columns) => ({
         columns,
         tool: claim(
-          `query_${base}_by_${columns.map((column) => snakeCase(fields.get(column.name) ?? column.name) || 'key').join('_and_')}`,
+          `query_${base}_by_${keySuffix(columns)}`,
           `${id}#by:${JSON.stringify(columns.map((column) => column.name))}`,
         ),
       })),
       fields,
+      writes: {
+        insert: claim(`insert_${base}`, `${id}#insert`),
+        update: claim(`update_${base}`, `${id}#update`),
+        delete: claim(`delete_${base}`, `${id}#delete`),
+        updateByKey: writeKey ? claim(`update_${base}_by_${keySuffix(writeKey)}`, `${id}#update-by`) : null,
+        deleteByKey: writeKey ? claim(`delete_${base}_by_${keySuffix(writeKey)}`, `${id}#delete-by`) : null,
+      },
     });
   }
   return names;

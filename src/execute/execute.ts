@@ -125,6 +125,56 @@ export class Executor {
   }
 
   /**
+   * Keys of the rows of `table` that `where` matches within the caller's scope, at most `limit`, as the driver returns
+   * them (to bind back unchanged); locked against concurrent writes until the session's transaction ends (PostgreSQL,
+   * MySQL; SQLite's write transaction locks the database). For write calls: their session is read-write.
+   */
+  async matchingKeys(
+    session: ReadOnlySession,
+    table: ExposedTable,
+    key: readonly ColumnModel[],
+    where: readonly PlannedFilter[],
+    scope: ScopeResolver,
+    limit: number,
+  ): Promise<unknown[][]> {
+    const statement = this.statement(this.exact(session.builder()), table, scope);
+    statement.builder.select(key.map((column, index) => this.raw(sql`${this.col(BASE, column)} AS ${this.name(`k${index}`)}`)));
+    this.applyWhere(statement, statement.builder, BASE, where);
+    for (const column of key) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
+    if (this.dialect === 'postgresql') statement.builder.forUpdate(BASE);
+    else if (this.dialect === 'mysql') statement.builder.forUpdate();
+    const records = (await statement.builder.limit(limit)) as Record<string, unknown>[];
+    // 64-bit integers come back as BigInt (SQLite) or strings: bound back as numbers when exact, else as text.
+    return records.map((record) => key.map((_, index) => bindableKey(record[`k${index}`])));
+  }
+
+  /** The rows of `table` with these keys, within the caller's scope, rendered like query results, in key order. */
+  async rowsByKeys(
+    session: ReadOnlySession,
+    table: ExposedTable,
+    select: readonly FieldRef[],
+    key: readonly ColumnModel[],
+    keys: readonly (readonly unknown[])[],
+    scope: ScopeResolver,
+  ): Promise<Row[]> {
+    if (keys.length === 0 || select.length === 0) return [];
+    const statement = this.statement(this.exact(session.builder()), table, scope);
+    this.select(statement, select);
+    this.where(statement.builder, this.keyIn(BASE, key, keys));
+    for (const column of key) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
+    const records = (await statement.builder) as Record<string, unknown>[];
+    return records.map((record) => this.renderRow(select, record));
+  }
+
+  /** `alias.k IN (?, …)`, or `(alias.a, alias.b) IN ((?, ?), …)` for a composite key; values bound as given. */
+  keyIn(alias: string, key: readonly ColumnModel[], keys: readonly (readonly unknown[])[]): Fragment {
+    const tuple = (values: readonly unknown[]) => joinFragments(values.map((value) => sql`${value as Knex.Value}`), ', ');
+    const list = joinFragments(keys.map((values) => (key.length === 1 ? tuple(values) : sql`(${tuple(values)})`)), ', ');
+    const columns = joinFragments(key.map((column) => this.col(alias, column)), ', ');
+    return key.length === 1 ? sql`${columns} IN (${list})` : sql`(${columns}) IN (${list})`;
+  }
+
+  /**
    * The smallest and largest value of each column over the table within the caller's scope, ignoring the call's
    * filters: one `SELECT MIN(c), MAX(c)…` (an index on a column serves both ends).
    */
@@ -468,6 +518,11 @@ function notesOf(statement: Statement): Noted {
 }
 
 /** Runs a paged query; one extra row tells whether more rows match than were returned. */
+function bindableKey(value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : String(value);
+}
+
 async function page(
   builder: Knex.QueryBuilder,
   limit: number,

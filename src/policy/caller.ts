@@ -11,6 +11,11 @@ export interface RequestContext {
   readonly meta?: Readonly<Record<string, unknown>>;
   /** The MCP client's name and version, when known (sessionful and stdio servers learn it at initialize). */
   readonly client?: { readonly name?: string; readonly version?: string };
+  /**
+   * Asks the user to confirm (MCP elicitation), when the client declared it can; resolves `true` only when the user
+   * accepted within `timeoutMs`. Absent when the client cannot be asked.
+   */
+  readonly confirm?: (message: string, timeoutMs: number) => Promise<boolean>;
 }
 
 /** A request with no transport behind it (direct `callTool`). */
@@ -27,7 +32,10 @@ export interface CallerPolicy {
   tools?: readonly string[];
   /** Rows per call for this caller; the smaller of this and the base `maxRows` applies. */
   maxRows?: number;
-  /** Keep this caller read-only even where writes are enabled for others (conexor has no write tools yet). @default true */
+  /**
+   * Keep this caller read-only where writes are enabled (`writes` option): no write tool is listed for it or runs
+   * for it. Without it, a caller may use the write tools its `tables` and `tools` allow. @default false
+   */
   readOnly?: boolean;
 }
 
@@ -47,12 +55,14 @@ export interface EffectivePolicy {
   /** Stable key of the restrictions, for caching per-caller listings. */
   readonly fingerprint: string;
   readonly maxRows: number | undefined;
+  /** Whether any of the caller's restrictions says `readOnly: true`: no write tool for it. */
+  readonly readOnly: boolean;
   allows(tool: { readonly name: string; readonly schema: string; readonly table: string }): boolean;
   /** Whether the caller may read a table at all, e.g. through a relation; `undefined` when tables are not restricted. */
   readonly allowsTable: ((schema: string, table: string) => boolean) | undefined;
 }
 
-const UNRESTRICTED: EffectivePolicy = { fingerprint: '', maxRows: undefined, allows: () => true, allowsTable: undefined };
+const UNRESTRICTED: EffectivePolicy = { fingerprint: '', maxRows: undefined, readOnly: false, allows: () => true, allowsTable: undefined };
 
 /**
  * Combines restrictions (from the key record and from the host's function; each one narrows), keeping compiled
@@ -76,7 +86,7 @@ export function policyCache(maxEntries = 1_000): (policies: readonly (CallerPoli
 }
 
 function fingerprintOf(present: readonly CallerPolicy[]): string {
-  return JSON.stringify(present.map((policy) => [policy.tables ?? null, policy.tools ?? null, policy.maxRows ?? null]));
+  return JSON.stringify(present.map((policy) => [policy.tables ?? null, policy.tools ?? null, policy.maxRows ?? null, policy.readOnly === true]));
 }
 
 function compile(present: readonly CallerPolicy[], fingerprint: string): EffectivePolicy {
@@ -87,6 +97,7 @@ function compile(present: readonly CallerPolicy[], fingerprint: string): Effecti
   return {
     fingerprint,
     maxRows: rows.length > 0 ? Math.min(...rows) : undefined,
+    readOnly: present.some((policy) => policy.readOnly === true),
     allows: (tool) => allowsTable(tool.schema, tool.table) && toolMatchers.every((match) => match(tool.name)),
     allowsTable: tableMatchers.length > 0 ? allowsTable : undefined,
   };

@@ -143,6 +143,32 @@ export interface ConexorOptions {
   audit?: (Omit<AuditOptions, 'sinks'> & { sinks?: readonly AuditSink[]; values?: AuditValues }) | false;
   /** The end user and model behind a call, for the audit trail. */
   identify?: (context: RequestContext) => CallerIdentity | Promise<CallerIdentity>;
+  /**
+   * "Allow All Queries": write tools (insert, update, delete) on base tables. Off by default: every tool is read-only
+   * and runs in a read-only database session. `true` allows every operation on every exposed table; an object narrows
+   * it. Read tools keep their read-only session when writes are on; callers with `readOnly: true` get no write tool.
+   * See docs/writes.md. @default false
+   */
+  writes?: boolean | WriteOptions;
+}
+
+/** Which writes are allowed and how they are bounded; see {@link ConexorOptions.writes}. */
+export interface WriteOptions {
+  /** Tables that take writes (names, `schema.table` or globs; `!pattern` excludes). @default every exposed table */
+  tables?: string[];
+  /** Operations allowed. @default ['insert', 'update', 'delete'] */
+  operations?: ('insert' | 'update' | 'delete')[];
+  /** Most rows one `insert_<table>` call may insert. @default 100 */
+  maxInsertRows?: number;
+  /** Largest `max_affected` a filtered update or delete may give. @default 1000 */
+  maxAffected?: number;
+  /**
+   * A destructive call (update, delete) that would change more rows than this asks the user to confirm through MCP
+   * elicitation first, when the client supports it; declined or unanswered, nothing changes. @default 1
+   */
+  confirmAbove?: number;
+  /** How long a confirmation request waits for the user's answer, in milliseconds. @default 120000 */
+  confirmTimeoutMs?: number;
 }
 
 /** How the tool listing is chosen; see {@link ConexorOptions.catalog}. */
@@ -235,6 +261,19 @@ const optionsSchema = z
       ])
       .optional(),
     identify: z.custom<NonNullable<ConexorOptions['identify']>>((value) => typeof value === 'function', 'expected a function').optional(),
+    writes: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          tables: nameList.min(1).optional(),
+          operations: z.array(z.enum(['insert', 'update', 'delete'])).min(1).optional(),
+          maxInsertRows: positiveInt(10_000).optional(),
+          maxAffected: positiveInt(1_000_000).optional(),
+          confirmAbove: z.number().int().min(0).max(1_000_000).optional(),
+          confirmTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+        }),
+      ])
+      .optional(),
     logger: z
       .custom<Logger>((value) => typeof (value as Partial<Logger> | null)?.warn === 'function', 'expected a pino logger')
       .optional(),
@@ -272,8 +311,21 @@ export interface ResolvedOptions {
   readonly identify: ConexorOptions['identify'];
   readonly concurrency: ConexorOptions['concurrency'];
   readonly audit: ConexorOptions['audit'];
+  /** Writes allowed, with defaults applied; `undefined` when writes are off. */
+  readonly writes: ResolvedWrites | undefined;
   /** Whether the default logger was silenced with `CONEXOR_LOG_LEVEL=silent` (tests). */
   readonly silent: boolean;
+}
+
+/** {@link WriteOptions} with every default applied. */
+export interface ResolvedWrites {
+  /** Table patterns; `undefined` for every exposed table. */
+  readonly tables: readonly string[] | undefined;
+  readonly operations: ReadonlySet<'insert' | 'update' | 'delete'>;
+  readonly maxInsertRows: number;
+  readonly maxAffected: number;
+  readonly confirmAbove: number;
+  readonly confirmTimeoutMs: number;
 }
 
 export const DEFAULTS = {
@@ -287,6 +339,7 @@ export const DEFAULTS = {
   limits: { maxConditions: 20, maxListLength: 100, maxStringLength: 1_000, maxFilterDepth: 5, maxOffset: 100_000, maxGroupBy: 5, maxMetrics: 10 },
   timeZone: 'UTC',
   catalog: { mode: 'auto', budgetTokens: 10_000 },
+  writes: { maxInsertRows: 100, maxAffected: 1_000, confirmAbove: 1, confirmTimeoutMs: 120_000 },
 } as const;
 
 /** Validates options and applies defaults; throws {@link ConfigurationError} naming the first mistakes. */
@@ -344,6 +397,20 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
     identify: value.identify,
     concurrency: value.concurrency,
     audit: value.audit as ConexorOptions['audit'],
+    writes: resolveWrites(value.writes),
     silent,
+  };
+}
+
+function resolveWrites(writes: boolean | WriteOptions | undefined): ResolvedWrites | undefined {
+  if (writes === undefined || writes === false) return undefined;
+  const given = writes === true ? {} : writes;
+  return {
+    tables: given.tables,
+    operations: new Set(given.operations ?? ['insert', 'update', 'delete']),
+    maxInsertRows: given.maxInsertRows ?? DEFAULTS.writes.maxInsertRows,
+    maxAffected: given.maxAffected ?? DEFAULTS.writes.maxAffected,
+    confirmAbove: given.confirmAbove ?? DEFAULTS.writes.confirmAbove,
+    confirmTimeoutMs: given.confirmTimeoutMs ?? DEFAULTS.writes.confirmTimeoutMs,
   };
 }

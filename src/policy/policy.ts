@@ -1,3 +1,4 @@
+import { tableAccess, writeTableMatcher, type TableAccess } from './access.js';
 import picomatch from 'picomatch';
 import { ConfigurationError } from '../errors.js';
 import type { ColumnModel, DatabaseModel, Dialect, TableModel } from '../introspect/model.js';
@@ -52,6 +53,8 @@ export interface ExposedTable {
   readonly relations: readonly ExposedRelation[];
   /** Whether the table gets an `aggregate_<table>` tool. */
   readonly aggregates: boolean;
+  /** What the table allows beyond reading (see `access.ts`): nothing unless the `writes` option says so. */
+  readonly access: TableAccess;
 }
 
 /** The whole exposed surface, the single input of the tool catalog. */
@@ -74,6 +77,8 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
   checkColumnMap('hiddenColumns', options.hiddenColumns, tables);
   checkColumnMap('allowedColumns', options.allowedColumns, tables);
   if (options.aggregatesExcluded !== true) checkTablePatterns('aggregates.exclude', options.aggregatesExcluded, tables);
+  if (options.writes?.tables) checkTablePatterns('writes.tables', options.writes.tables.map((pattern) => pattern.replace(/^!/, '')), tables);
+  const writable = writeTableMatcher(options.writes);
   const noAggregates = options.aggregatesExcluded === true ? () => true : matcher(options.aggregatesExcluded);
   const scopeNames = new Set(options.scope?.columns ?? []);
 
@@ -146,21 +151,24 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
         const description = host?.columns.get(column.name) ?? column.comment;
         if (description) descriptions.set(column.name, description);
       }
+      const uniqueKeys = dedupeKeys(
+        table.uniqueKeys.map((key) => resolveKey(table, key.columns)).filter((key) => key !== null),
+        primaryKey,
+      );
+      const scopeColumns = table.columns.filter((column) => scopeNames.has(column.name));
       return {
         table,
         description: host?.table ?? (table.comment || null),
         descriptions,
         columns,
         primaryKey,
-        uniqueKeys: dedupeKeys(
-          table.uniqueKeys.map((key) => resolveKey(table, key.columns)).filter((key) => key !== null),
-          primaryKey,
-        ),
+        uniqueKeys,
         foreignKeys,
-        scopeColumns: table.columns.filter((column) => scopeNames.has(column.name)),
+        scopeColumns,
         scopeVisible: options.scope?.visible ?? false,
         relations: [],
         aggregates: !noAggregates(table),
+        access: tableAccess({ table, columns, primaryKey, uniqueKeys, scopeColumns }, options.writes, writable),
       };
     })
     .filter((table) => table.columns.length > 0);

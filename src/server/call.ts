@@ -3,17 +3,18 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditEvent, AuditOutcome } from '../audit/event.js';
 import { ConexorError, DeniedError, InvalidArgumentsError } from '../errors.js';
 import { toQueryError } from '../execute/errors.js';
-import type { Executor, ScopeResolver, ValueRange } from '../execute/execute.js';
+import type { Executor, Row, ScopeResolver, ValueRange } from '../execute/execute.js';
+import type { Confirm, WriteExecutor, WriteOutcome } from '../execute/write.js';
 import type { ColumnModel } from '../introspect/model.js';
 import { policyCache, policyOfKey, type EffectivePolicy, type RequestContext } from '../policy/caller.js';
 import type { ResolvedOptions } from '../policy/options.js';
-import { redactArguments, redactUnknownArguments, type AuditValues, type RedactionSubject } from '../audit/redact.js';
+import { redactArguments, redactKeys, redactUnknownArguments, type AuditValues, type RedactionSubject } from '../audit/redact.js';
 import { withoutRelationsTo, type ExposedSchema, type ExposedTable } from '../policy/policy.js';
 import { tableFinder, type TableEntry } from '../catalog/catalog.js';
 import type { TableFields } from '../catalog/fields.js';
 import { parseArguments } from '../plan/arguments.js';
 import type { BoundTool } from '../plan/bound.js';
-import { keyAliases, keyFields, type ToolKindSpec } from '../tools/kinds.js';
+import { keyAliases, keyFields, type ReadKindSpec, type ToolKindSpec, type WriteKindSpec } from '../tools/kinds.js';
 import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
 import { fitToBudget, toErrorResult, withDataRange } from '../tools/render.js';
 import { explainEmpty } from './explain-empty.js';
@@ -65,6 +66,8 @@ interface Ending {
   readonly errorCode: string | null;
   readonly rowCount: number | null;
   readonly truncated: boolean | null;
+  /** Writes: the keys of the affected rows (redacted per `audit.values`). */
+  readonly keys?: readonly Row[];
 }
 
 /**
@@ -90,6 +93,8 @@ export class CallPipeline {
     private readonly options: ResolvedOptions,
     private readonly audit: AuditRecorder | undefined,
     private readonly values: AuditValues = 'clear',
+    /** Runs write plans; `undefined` when writes are off (no write tool exists then). */
+    private readonly writer?: WriteExecutor,
   ) {
     this.scoped = new Set(exposed.tables.filter((table) => table.scopeColumns.length > 0).map((table) => table.table));
     this.baseView = this.buildView(catalog, undefined);
@@ -142,7 +147,9 @@ export class CallPipeline {
   private buildView(catalog: ToolCatalog, policy: EffectivePolicy | undefined): CallerView {
     // A kind on a table is allowed when the caller may use its typed tool, whichever tool carries the call: the
     // generic tools follow the typed names, so a pattern such as `!aggregate_*` also keeps `aggregate` away.
-    const allows = (tool: TypedTool) => !policy || policy.allows(reference(tool.name, tool.table));
+    // A read-only caller gets no write tool, whatever its patterns say.
+    const allows = (tool: TypedTool) =>
+      !policy || ((tool.spec.operation === 'read' || !policy.readOnly) && policy.allows(reference(tool.name, tool.table)));
     const selection = selectTools(catalog, { typed: allows }, this.options);
     const usable = new Map<ToolKindSpec, Set<TableEntry>>();
     const listedByTable = new Map<TableEntry, string[]>();
@@ -230,6 +237,7 @@ export class CallPipeline {
     let errorCode: string | null = null;
     let rowCount: number | null = null;
     let truncated: boolean | null = null;
+    let keys: readonly Row[] | undefined;
     let result: CallToolResult;
     // A typed tool names its table: the audit records it even when the call is refused.
     let target: TableEntry | undefined = entry.form === 'typed' ? entry.table : undefined;
@@ -246,24 +254,24 @@ export class CallPipeline {
         const { spec, table, index } = this.target(view, entry, args);
         target = table;
         const tableArgument = entry.form === 'generic' ? (args as Record<string, unknown>).table : undefined;
+        const keyArguments = spec.key(table, index).map(([argument]) => argument);
         redaction = {
           fields: table.fields,
           lookup: spec.kind === 'lookup',
           ...(spec.kind === 'lookup' ? { keys: new Set([...keyFields(table, index).map(([argument]) => argument), ...keyAliases(table, index).keys()]) } : {}),
+          ...(spec.operation !== 'read' && keyArguments.length > 0 ? { keys: new Set(keyArguments) } : {}),
           ...(typeof tableArgument === 'string' ? { table: tableArgument } : {}),
         };
         const tool = this.boundTool(table, spec, index, entry.name);
         const parsed = parseArguments(tool, entry.form === 'generic' ? withoutTable(args) : args, this.options);
-        if ((spec.kind === 'query' || spec.kind === 'aggregate') && policy.maxRows !== undefined) {
-          limitRows(entry.name, parsed.args, args, policy.maxRows, this.options.defaultLimit);
+        if (spec.operation === 'read') {
+          ({ result, rowCount, truncated } = await this.read(spec, tool, parsed, args, table, policy.maxRows, entry.name, context));
+        } else {
+          const done = await this.write(spec, tool, parsed, table, policy.maxRows, entry.name, context);
+          rowCount = done.affected;
+          keys = done.keys;
+          result = spec.render(done, parsed);
         }
-        const plan = spec.plan(tool, parsed);
-        const scope = await this.scopeFor(table, context);
-        const done = fitToBudget(await this.executor.run(plan, scope, explainEmpty(plan)), this.options.maxResultBytes);
-        rowCount = done.kind === 'query' || done.kind === 'aggregate' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
-        truncated = done.kind === 'query' || done.kind === 'aggregate' ? done.truncated : null;
-        result = spec.render(done, parsed);
-        if (done.ranges) result = withDataRange(result, fieldRanges(table.fields, done.ranges), table.exposed.scopeColumns.length > 0);
       }
     } catch (error) {
       const reported = error instanceof UnknownToolError || error instanceof DeniedError ? error : toQueryError(error);
@@ -278,12 +286,61 @@ export class CallPipeline {
     const subject: Subject = {
       tool: entry.name,
       table: target ? `${target.exposed.table.schema}.${target.exposed.table.name}` : null,
-      operation: entry.form === 'search' ? 'search' : entry.spec.kind,
+      operation: entry.form === 'search' ? 'search' : entry.spec.operation === 'read' ? entry.spec.kind : entry.spec.operation,
       args: entry.form === 'search' ? redactUnknownArguments(args) : redactArguments(redaction, args, this.values),
     };
-    return this.recorded(result, subject, { outcome, errorCode, rowCount, truncated }, context, started, timestamp);
+    return this.recorded(result, subject, { outcome, errorCode, rowCount, truncated, ...(keys ? { keys } : {}) }, context, started, timestamp);
   }
 
+  /** A read kind: plan, scope, the read-only session, the result within its byte budget. */
+  private async read(
+    spec: ReadKindSpec,
+    tool: BoundTool,
+    parsed: ReturnType<typeof parseArguments>,
+    args: unknown,
+    table: TableEntry,
+    maxRows: number | undefined,
+    name: string,
+    context: RequestContext,
+  ): Promise<{ result: CallToolResult; rowCount: number; truncated: boolean | null }> {
+    if ((spec.kind === 'query' || spec.kind === 'aggregate') && maxRows !== undefined) {
+      limitRows(name, parsed.args, args, maxRows, this.options.defaultLimit);
+    }
+    const plan = spec.plan(tool, parsed);
+    const scope = await this.scopeFor(table, context);
+    const done = fitToBudget(await this.executor.run(plan, scope, explainEmpty(plan)), this.options.maxResultBytes);
+    const rowCount = done.kind === 'query' || done.kind === 'aggregate' ? done.rows.length : done.kind === 'lookup' ? (done.row ? 1 : 0) : done.count;
+    const truncated = done.kind === 'query' || done.kind === 'aggregate' ? done.truncated : null;
+    let result = spec.render(done, parsed);
+    if (done.ranges) result = withDataRange(result, fieldRanges(table.fields, done.ranges), table.exposed.scopeColumns.length > 0);
+    return { result, rowCount, truncated };
+  }
+
+  /**
+   * A write kind: plan, the caller's scope (always resolved: a write must never reach, nor point at, another
+   * tenant's rows), one read-write transaction, and a confirmation by the user first when the client can ask one.
+   */
+  private async write(
+    spec: WriteKindSpec,
+    tool: BoundTool,
+    parsed: ReturnType<typeof parseArguments>,
+    table: TableEntry,
+    maxRows: number | undefined,
+    name: string,
+    context: RequestContext,
+  ): Promise<WriteOutcome> {
+    const writes = this.options.writes;
+    if (!this.writer || !writes) throw new UnknownToolError(name);
+    const plan = spec.plan(tool, parsed);
+    const scope = await this.writeScopeFor(table, context);
+    const ask = context.confirm;
+    const confirm: Confirm | undefined =
+      ask && plan.operation !== 'insert'
+        ? (count) => ask(confirmationMessage(plan.operation, count, table, name, parsed.args), writes.confirmTimeoutMs)
+        : undefined;
+    const listed = Math.min(this.options.maxRows, maxRows ?? this.options.maxRows);
+    return this.writer.run(plan, scope, { maxRows: listed, confirmAbove: writes.confirmAbove }, confirm);
+  }
   /**
    * The kind, table and key a call works on, in the caller's own catalog: a typed tool's table, or the table a generic
    * tool names — only one the caller may use that kind on, else an error suggesting close names.
@@ -323,7 +380,7 @@ export class CallPipeline {
     let tool = tools.get(key);
     if (!tool) {
       const input = spec.input(table, this.options, index);
-      tool = { name, kind: spec.kind, fields: table.fields, input, arguments: spec.arguments(table, index), key: spec.kind === 'lookup' ? keyFields(table, index) : [] };
+      tool = { name, kind: spec.kind, fields: table.fields, input, arguments: spec.arguments(table, index), key: spec.key(table, index) };
       tools.set(key, tool);
     }
     return tool;
@@ -373,6 +430,7 @@ export class CallPipeline {
       truncated: ending.truncated,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       errorCode: ending.errorCode,
+      ...(ending.keys ? { keys: redactKeys(ending.keys, this.values) } : {}),
     };
     await this.audit(event);
   }
@@ -384,6 +442,25 @@ export class CallPipeline {
       this.options.logger.warn({ err: error }, 'identify() failed; the audit event has no subject or model');
       return {};
     }
+  }
+
+  /** Writes: the caller's scope values for every scoped table, resolved whether or not relations reach them. */
+  private async writeScopeFor(table: TableEntry, context: RequestContext): Promise<ScopeResolver> {
+    if (!this.options.scope) return NO_SCOPE;
+    const values = await this.options.scope.values(context);
+    const resolver: ScopeResolver = (exposed: ExposedTable) => {
+      const scope = new Map<ColumnModel, unknown>();
+      for (const column of exposed.scopeColumns) {
+        const value = values[column.name];
+        if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
+          throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
+        }
+        scope.set(column, value);
+      }
+      return scope;
+    };
+    resolver(table.exposed);
+    return resolver;
   }
 
   /**
@@ -411,6 +488,13 @@ export class CallPipeline {
 
 const NO_SCOPE: ScopeResolver = () => new Map();
 const MAX_CACHED_CATALOGS = 100;
+
+/** What the user is asked before a destructive change of `count` rows: the tool, the table, the rows, the new values. */
+function confirmationMessage(operation: string, count: number, table: TableEntry, tool: string, args: Record<string, unknown>): string {
+  const set = args.set && typeof args.set === 'object' ? JSON.stringify(args.set) : '';
+  const shown = set.length > 300 ? `${set.slice(0, 300)}…` : set;
+  return `${tool} would ${operation} ${count} rows of ${table.exposed.table.name}${shown ? `, setting ${shown}` : ''}. This cannot be undone. Apply it?`;
+}
 
 /** What a call was about, for its audit event. */
 interface Subject {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ColumnModel } from '../introspect/model.js';
+import type { TableAccess } from '../policy/access.js';
 import type { ResolvedOptions } from '../policy/options.js';
 import { MAX_PATH_LENGTH, type TableFields } from '../catalog/fields.js';
 import { isSortable } from '../catalog/filters.js';
@@ -120,4 +122,100 @@ export function aggregateInput(fields: TableFields, options: ResolvedOptions): z
     limit: limitSchema(options),
     offset: offsetSchema(options),
   });
+}
+
+/** Longest text a write may store in a column without a declared length, in characters. */
+export const MAX_WRITE_TEXT = 100_000;
+const DECIMAL_TEXT = /^-?\d{1,65}(?:\.\d{1,30})?$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The value a write may store in a column: the column's filter value type, text bounded by the column's own length
+ * (a longer value would be cut silently by a lenient MySQL, or fail), exact decimals also as text, JSON values,
+ * binary as base64, arrays of their element type; `null` only where the column is nullable.
+ */
+export function writeValue(fields: TableFields, column: ColumnModel): z.ZodType {
+  const base = ((): z.ZodType => {
+    switch (column.type) {
+      case 'string': {
+        const max = column.maxLength ?? MAX_WRITE_TEXT;
+        return z
+          .string({ error: () => 'expected a string' })
+          .max(max, `a string of at most ${max} characters is allowed`)
+          .refine((value) => !value.includes('\u0000'), 'NUL characters are not allowed');
+      }
+      case 'decimal':
+        return z.union([z.number(), z.string().regex(DECIMAL_TEXT, 'expected a decimal number such as 12.50')], { error: () => 'expected a number' });
+      case 'json':
+        return z.json();
+      case 'binary':
+        return z.string({ error: () => 'expected base64 text' }).max(MAX_WRITE_TEXT * 2).regex(BASE64, 'expected base64 text');
+      case 'array': {
+        const element = column.elementType ? fields.filters.value({ ...column, type: column.elementType, enumValues: null }) : null;
+        return z.array(element ?? z.string().max(MAX_WRITE_TEXT)).max(10_000);
+      }
+      case 'enum':
+        return fields.filters.value(column) ?? z.string().max(MAX_WRITE_TEXT);
+      default:
+        return fields.filters.value(column) ?? z.string().max(MAX_WRITE_TEXT);
+    }
+  })();
+  return column.nullable ? base.nullable() : base;
+}
+
+/** The field name of a column, as every tool spells it. */
+const fieldOf = (fields: TableFields, column: ColumnModel) => fields.names.fields.get(column.name) ?? column.name;
+
+/** `{field: value}` for the given columns; `required` ones must be present. */
+function valuesObject(fields: TableFields, columns: readonly ColumnModel[], required: ReadonlySet<ColumnModel>): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const column of columns) {
+    const value = writeValue(fields, column);
+    shape[fieldOf(fields, column)] = required.has(column) ? value : value.optional();
+  }
+  return z.strictObject(shape);
+}
+
+/** `insert_<table>`: `{rows: [{field: value}]}`, at most `maxRows` rows; NOT NULL columns without a default required. */
+export function insertInput(fields: TableFields, access: TableAccess, maxRows: number): z.ZodObject {
+  const row = valuesObject(fields, access.insertable, new Set(access.required));
+  return z.strictObject({ rows: z.array(row).min(1, 'give at least one row').max(maxRows, `at most ${maxRows} rows per call are allowed`) });
+}
+
+/** `set` of an update: at least one updatable field. */
+function setObject(fields: TableFields, access: TableAccess): z.ZodType {
+  return valuesObject(fields, access.updatable, new Set()).refine((value) => Object.keys(value).length > 0, 'give at least one field to change');
+}
+
+/** The key arguments of a by-key write. */
+function keyShape(fields: TableFields, key: readonly (readonly [string, ColumnModel])[]): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [argument, column] of key) shape[argument] = fields.filters.value(column) ?? z.string().max(MAX_WRITE_TEXT);
+  return shape;
+}
+
+/** A filtered write's `where`: required and not empty, so no call changes a whole table by omission. */
+const requiredWhere = (fields: TableFields) => fields.where.refine((where) => Array.isArray(where) && where.length > 0, 'give at least one condition');
+
+/** `max_affected`: required, at most the configured bound. */
+const maxAffectedSchema = (max: number) => z.number({ error: () => 'required: the most rows this call may change' }).int().min(1).max(max);
+
+/** `update_<table>_by_<key>`: the key fields and `set`. */
+export function updateByKeyInput(fields: TableFields, access: TableAccess, key: readonly (readonly [string, ColumnModel])[]): z.ZodObject {
+  return z.strictObject({ ...keyShape(fields, key), set: setObject(fields, access) });
+}
+
+/** `update_<table>`: `where`, `set`, `max_affected`. */
+export function updateInput(fields: TableFields, access: TableAccess, maxAffected: number): z.ZodObject {
+  return z.strictObject({ where: requiredWhere(fields), set: setObject(fields, access), max_affected: maxAffectedSchema(maxAffected) });
+}
+
+/** `delete_<table>_by_<key>`: the key fields. */
+export function deleteByKeyInput(fields: TableFields, key: readonly (readonly [string, ColumnModel])[]): z.ZodObject {
+  return z.strictObject(keyShape(fields, key));
+}
+
+/** `delete_<table>`: `where`, `max_affected`. */
+export function deleteInput(fields: TableFields, maxAffected: number): z.ZodObject {
+  return z.strictObject({ where: requiredWhere(fields), max_affected: maxAffectedSchema(maxAffected) });
 }

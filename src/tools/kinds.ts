@@ -7,19 +7,22 @@ import { MAX_PATH_HOPS } from '../catalog/fields.js';
 import { keyArgumentNames } from '../catalog/naming.js';
 import { OPERATORS } from '../catalog/filters.js';
 import type { ToolOutcome } from '../execute/execute.js';
+import type { WriteOutcome } from '../execute/write.js';
+import type { ColumnModel } from '../introspect/model.js';
+import { READ_ANNOTATIONS, type WriteOperation } from '../policy/access.js';
+import type { WritePlan } from '../plan/write.js';
 import { BUCKETS, METRIC_FUNCTIONS, planAggregate } from '../plan/aggregate.js';
 import type { ParsedCall } from '../plan/arguments.js';
-import type { BoundTool, ReadKind } from '../plan/bound.js';
+import type { BoundTool, ToolKind } from '../plan/bound.js';
 import { planCount, planLookup, planQuery, type ReadPlan } from '../plan/plan.js';
 import { aggregateInput, countInput, lookupInput, queryInput } from './inputs.js';
 import { withCaseHint } from './case-hint.js';
 import { toToolResult } from './render.js';
 
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
 type InputSchema = Tool['inputSchema'];
 
-/** Read-only tools: the hints every client understands. */
-export const READ_ANNOTATIONS = { readOnlyHint: true, openWorldHint: false } as const;
+export { READ_ANNOTATIONS };
 
 /** The kind-specific part of one listed tool: its description and argument schema. */
 export interface Listing {
@@ -38,10 +41,11 @@ export interface ListingContext {
  * One tool kind: its names, its listing (typed per table, and generic with a `table` argument), its argument
  * validator, its plan and its rendering. Every stage asks the spec, never a `switch` on the kind.
  */
-export interface ToolKindSpec {
-  readonly kind: ReadKind;
+interface KindSpec {
+  readonly kind: ToolKind;
   /** The generic tool's name, or `null` when the kind has no generic form (lookups are `query` with a key filter). */
-  readonly generic: 'query' | 'count' | 'aggregate' | null;
+  readonly generic: string | null;
+  /** From the access policy (see `policy/access.ts`). */
   readonly annotations: Tool['annotations'];
   /** Whether the kind applies to a table (aggregates can be turned off per table). */
   applies(entry: TableEntry): boolean;
@@ -55,13 +59,35 @@ export interface ToolKindSpec {
   input(entry: TableEntry, options: ResolvedOptions, index: number): z.ZodType;
   /** Argument names, for messages. */
   readonly arguments: (entry: TableEntry, index: number) => readonly string[];
+  /** The key arguments that name one row (lookups, by-key writes), with their columns; empty for other kinds. */
+  key(entry: TableEntry, index: number): readonly (readonly [string, ColumnModel])[];
+}
+
+/** A read kind: runs in the read-only session. */
+export interface ReadKindSpec extends KindSpec {
+  readonly operation: 'read';
   plan(tool: BoundTool, call: ParsedCall): ReadPlan;
   render(outcome: ToolOutcome, call: ParsedCall): CallToolResult;
 }
 
+/** A write kind: runs in a read-write transaction, only where the access policy allows its operation. */
+export interface WriteKindSpec extends KindSpec {
+  readonly operation: WriteOperation;
+  /** By-key (one row named by its key) or filtered (`where` and `max_affected`); inserts are neither. */
+  readonly byKey: boolean;
+  plan(tool: BoundTool, call: ParsedCall): WritePlan;
+  render(outcome: WriteOutcome, call: ParsedCall): CallToolResult;
+}
+
+/** One tool kind: read or write. */
+export type ToolKindSpec = ReadKindSpec | WriteKindSpec;
+
 const OPS = OPERATORS.join(' ');
 
 /** The filter grammar, in full in every query tool and in the server instructions. */
+/** No key arguments. */
+const NO_KEY = () => [] as const;
+
 export function whereGrammar(relations: boolean): string {
   return (
     `Conditions [{field, op, value}], ANDed. op: ${OPS}. Nest {or:[…]} {and:[…]} {not:{…}}` +
@@ -77,12 +103,12 @@ const AGGREGATE_GRAMMAR =
 
 const ARRAY: JsonSchema = { type: 'array' };
 const OBJECTS: JsonSchema = { type: 'array', items: { type: 'object' } };
-const whereArray = (description: string): JsonSchema => ({ ...OBJECTS, description });
+export const whereArray = (description: string): JsonSchema => ({ ...OBJECTS, description });
 const limitProperty = (options: ResolvedOptions): JsonSchema => ({ type: 'integer', maximum: options.maxRows, default: options.defaultLimit });
 const OFFSET: JsonSchema = { type: 'integer' };
-const TABLE: JsonSchema = { type: 'string', description: 'From search_tables' };
+export const TABLE: JsonSchema = { type: 'string', description: 'From search_tables' };
 
-function objectSchema(properties: Record<string, JsonSchema>, required: readonly string[] = []): InputSchema {
+export function objectSchema(properties: Record<string, JsonSchema>, required: readonly string[] = []): InputSchema {
   return { type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}), additionalProperties: false };
 }
 
@@ -114,8 +140,10 @@ function aggregateProperties(where: string | null, options: ResolvedOptions): Re
   };
 }
 
-const query: ToolKindSpec = {
+const query: ReadKindSpec = {
   kind: 'query',
+  operation: 'read',
+  key: NO_KEY,
   generic: 'query',
   annotations: READ_ANNOTATIONS,
   applies: () => true,
@@ -134,8 +162,10 @@ const query: ToolKindSpec = {
   render: (outcome, call) => withCaseHint(toToolResult(outcome, call.times), outcome, call),
 };
 
-const lookup: ToolKindSpec = {
+const lookup: ReadKindSpec = {
   kind: 'lookup',
+  operation: 'read',
+  key: (entry, index) => keyFields(entry, index),
   generic: null,
   annotations: READ_ANNOTATIONS,
   applies: (entry) => entry.names.lookups.length > 0,
@@ -157,8 +187,10 @@ const lookup: ToolKindSpec = {
   render: (outcome) => toToolResult(outcome),
 };
 
-const count: ToolKindSpec = {
+const count: ReadKindSpec = {
   kind: 'count',
+  operation: 'read',
+  key: NO_KEY,
   generic: 'count',
   annotations: READ_ANNOTATIONS,
   applies: () => true,
@@ -177,8 +209,10 @@ const count: ToolKindSpec = {
   render: (outcome, call) => withCaseHint(toToolResult(outcome, call.times), outcome, call),
 };
 
-const aggregate: ToolKindSpec = {
+const aggregate: ReadKindSpec = {
   kind: 'aggregate',
+  operation: 'read',
+  key: NO_KEY,
   generic: 'aggregate',
   annotations: READ_ANNOTATIONS,
   applies: (entry) => entry.exposed.aggregates,
@@ -198,7 +232,7 @@ const aggregate: ToolKindSpec = {
 };
 
 /** Longest tool description: Claude Code cuts longer ones. */
-const MAX_DESCRIPTION = 2_048;
+export const MAX_DESCRIPTION = 2_048;
 
 /** `One row of table "orders" by its primary key id; …`; a key too long to name within 2 KB is named by its size. */
 function lookupDescription(entry: TableEntry, fields: readonly string[], primary: boolean): string {
@@ -209,7 +243,7 @@ function lookupDescription(entry: TableEntry, fields: readonly string[], primary
 }
 
 /** Every read kind, in listing order. */
-export const READ_KINDS: readonly ToolKindSpec[] = [query, lookup, count, aggregate];
+export const READ_KINDS: readonly ReadKindSpec[] = [query, lookup, count, aggregate];
 
 
 /**
@@ -234,7 +268,7 @@ export function keyAliases(entry: TableEntry, index: number): ReadonlyMap<string
   return aliases;
 }
 
-function keyProperty(type: string): JsonSchema {
+export function keyProperty(type: string): JsonSchema {
   switch (type) {
     case 'integer':
       return { type: 'integer' };

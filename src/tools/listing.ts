@@ -5,7 +5,8 @@ import type { ExposedSchema } from '../policy/policy.js';
 import { estimateTokens, rankTables } from '../catalog/budget.js';
 import { buildTableCatalog, type TableCatalog, type TableEntry } from '../catalog/catalog.js';
 import { closest } from '../shared/suggest.js';
-import { READ_KINDS, type ToolKindSpec } from './kinds.js';
+import type { ToolKindSpec } from './kinds.js';
+import { TOOL_KINDS } from './registry.js';
 import { SEARCH_TOOL, searchListing } from './search.js';
 
 /** The most tools `auto` lists: OpenAI's API and VS Code refuse more than 128. */
@@ -63,7 +64,7 @@ export function buildCatalog(schema: ExposedSchema, options: ResolvedOptions): T
   const typedByTable = new Map<TableEntry, TypedTool[]>();
   for (const table of tables.entries) {
     const own: TypedTool[] = [];
-    for (const spec of READ_KINDS) {
+    for (const spec of TOOL_KINDS) {
       if (!spec.applies(table)) continue;
       spec.typedNames(table).forEach((name, index) => {
         const listing = spec.typed(table, context, index);
@@ -77,7 +78,9 @@ export function buildCatalog(schema: ExposedSchema, options: ResolvedOptions): T
   const generic: (GenericTool | SearchTool)[] = [];
   const search = searchListing();
   generic.push({ form: 'search', name: SEARCH_TOOL, definition: search, tokens: tokensOf(search) });
-  for (const spec of READ_KINDS) {
+  for (const spec of TOOL_KINDS) {
+    // A generic write tool exists only when some table allows its operation.
+    if (spec.operation !== 'read' && !tables.entries.some((table) => spec.applies(table))) continue;
     const listing = spec.genericListing(context);
     if (!spec.generic || !listing) continue;
     const definition: Tool = { name: spec.generic, description: listing.description, inputSchema: listing.inputSchema, annotations: spec.annotations };
@@ -147,8 +150,9 @@ export function selectTools(catalog: ToolCatalog, allowance: Allowance, options:
   let count = generic.length;
   const chosen = new Set<TypedTool>();
   for (const table of catalog.ranked) {
-    // The generic aggregate serves every table: per-table aggregates would only repeat it.
-    const bundle = (catalog.typedByTable.get(table) ?? []).filter((tool) => allowed.has(tool) && tool.spec.kind !== 'aggregate');
+    // The generic aggregate serves every table: per-table aggregates would only repeat it; writes go through the
+    // generic insert, update and delete.
+    const bundle = (catalog.typedByTable.get(table) ?? []).filter((tool) => allowed.has(tool) && tool.spec.operation === 'read' && tool.spec.kind !== 'aggregate');
     if (bundle.length === 0) continue;
     const cost = sum(bundle);
     if (tokens + cost > budgetTokens || count + bundle.length > MAX_TOOLS) continue;

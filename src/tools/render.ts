@@ -19,7 +19,7 @@ function line(fields: readonly string[], row: Row): string {
 }
 
 /** Rows as a header line and tab-separated values: far fewer tokens than JSON with repeated keys. */
-function table(rows: readonly Row[]): string {
+export function table(rows: readonly Row[]): string {
   const first = rows[0];
   if (!first) return '';
   const fields = Object.keys(first);
@@ -27,7 +27,7 @@ function table(rows: readonly Row[]): string {
 }
 
 /** A row with cut values as their marked text: what structured content carries (plain JSON). */
-function plain(row: Row): Row {
+export function plain(row: Row): Row {
   const values = Object.entries(row);
   if (!values.some(([, value]) => value instanceof CutValue)) return row;
   return Object.fromEntries(values.map(([field, value]) => [field, value instanceof CutValue ? value.toString() : value]));
