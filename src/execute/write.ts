@@ -179,12 +179,13 @@ export class WriteExecutor {
   /**
    * Foreign keys a write sets must point at a row the caller may see: a reference into another tenant's rows (or to
    * no row) is refused the same way, naming the field and the table it must reference, never whether a row exists
-   * elsewhere. Only references into scoped tables are checked here; the database checks the others.
+   * elsewhere. Every exposed target is checked, so the message is the same on every dialect (SQLite's own names no
+   * column); the database's constraint stays the backstop for targets policy does not expose.
    */
   private async checkReferences(session: WriteSession, table: ExposedTable, rows: readonly ColumnValues[], scope: ScopeResolver): Promise<void> {
     for (const foreignKey of table.foreignKeys) {
       const target = this.exposedOf(foreignKey.target);
-      if (!target || target.scopeColumns.length === 0) continue;
+      if (!target) continue;
       const targetScope = scope(target);
       for (const row of rows) {
         const values = new Map(row);
@@ -197,7 +198,8 @@ export class WriteExecutor {
         const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
         if (found.length === 0) {
           const fields = foreignKey.columns.map((column) => column.name).join(', ');
-          throw new InvalidArgumentsError(`${fields}: must reference an existing row of ${target.table.name} that you can see; no such row.`);
+          const visible = target.scopeColumns.length > 0 ? ' that you can see' : '';
+          throw new InvalidArgumentsError(`${fields}: must reference an existing row of ${target.table.name}${visible}; no such row.`);
         }
       }
     }

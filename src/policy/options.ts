@@ -187,6 +187,15 @@ const MAX_DESCRIPTION = 1_000;
 const columnMap = z.record(z.string().min(1), nameList);
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
+const writesSchema = z.strictObject({
+  tables: nameList.min(1).optional(),
+  operations: z.array(z.enum(['insert', 'update', 'delete'])).min(1).optional(),
+  maxInsertRows: positiveInt(10_000).optional(),
+  maxAffected: positiveInt(1_000_000).optional(),
+  confirmAbove: z.number().int().min(0).max(1_000_000).optional(),
+  confirmTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+});
+
 const optionsSchema = z
   .strictObject({
     schemas: z.array(z.string().min(1)).min(1).max(100).optional(),
@@ -261,19 +270,9 @@ const optionsSchema = z
       ])
       .optional(),
     identify: z.custom<NonNullable<ConexorOptions['identify']>>((value) => typeof value === 'function', 'expected a function').optional(),
-    writes: z
-      .union([
-        z.boolean(),
-        z.strictObject({
-          tables: nameList.min(1).optional(),
-          operations: z.array(z.enum(['insert', 'update', 'delete'])).min(1).optional(),
-          maxInsertRows: positiveInt(10_000).optional(),
-          maxAffected: positiveInt(1_000_000).optional(),
-          confirmAbove: z.number().int().min(0).max(1_000_000).optional(),
-          confirmTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
-        }),
-      ])
-      .optional(),
+    // `true` is `{}` and `false` is absent, so a mistake inside the object is reported at its own path (a union
+    // would say only "writes: Invalid input").
+    writes: z.preprocess((value) => (value === true ? {} : value === false ? undefined : value), writesSchema.optional()),
     logger: z
       .custom<Logger>((value) => typeof (value as Partial<Logger> | null)?.warn === 'function', 'expected a pino logger')
       .optional(),

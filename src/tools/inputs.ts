@@ -145,7 +145,11 @@ export function writeValue(fields: TableFields, column: ColumnModel): z.ZodType 
           .refine((value) => !value.includes('\u0000'), 'NUL characters are not allowed');
       }
       case 'decimal':
-        return z.union([z.number(), z.string().regex(DECIMAL_TEXT, 'expected a decimal number such as 12.50')], { error: () => 'expected a number' });
+      case 'number':
+        // Exact decimals travel as text too ("12.50"), as results render them.
+        return z.union([fields.filters.value(column) ?? z.number(), z.string().regex(DECIMAL_TEXT, 'expected a decimal number such as 12.50')], {
+          error: () => 'expected a number or decimal text such as "12.50"',
+        });
       case 'json':
         return z.json();
       case 'binary':
