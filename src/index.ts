@@ -45,6 +45,7 @@ export {
   type NewApiKey,
   type StaticApiKey,
 } from './auth/api-keys.js';
+export type { AccessTokenClaims, OAuthOptions } from './auth/oauth.js';
 export {
   DEFAULT_API_KEY_TABLE,
   KnexApiKeyStore,

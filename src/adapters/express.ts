@@ -1,5 +1,6 @@
 /**
- * Mounts conexor on Express: `app.use('/mcp', conexorExpress(cx, { auth: { store } }))`.
+ * Mounts conexor on Express: `app.use('/mcp', conexorExpress(cx, { auth: { store } }))`; with OAuth, also
+ * `app.use(mcp.wellKnown)` for the Protected Resource Metadata.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import {
   preflight,
   readJsonBody,
   resolveHttpOptions,
+  resourceMetadataReply,
   type ConexorHttpOptions,
   type HttpReply,
   type RequestHead,
@@ -28,6 +30,16 @@ export { LOOPBACK_ORIGINS, type ConexorHttpOptions } from './http.js';
 
 type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
 
+/** The MCP endpoint's router, with the router of its OAuth metadata. */
+export interface ConexorExpressRouter extends Router {
+  /**
+   * Serves the Protected Resource Metadata (RFC 9728) at `/.well-known/oauth-protected-resource` and its
+   * path-suffixed variant for the configured resource (`…/mcp`). Mount it at the app's root — the well-known paths
+   * are outside the endpoint's path — with `app.use(mcp.wellKnown)`. Without `auth.oauth` it serves nothing.
+   */
+  readonly wellKnown: Router;
+}
+
 /**
  * An Express router serving conexor's MCP endpoint at its root (POST, GET, DELETE, and OPTIONS when `cors` is
  * set). It reads the body itself within `maxBodyBytes` (or uses `req.body` if the host already parsed it) and
@@ -37,8 +49,13 @@ type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
  * @example
  * const store = new StaticApiKeyStore([{ key: process.env.MCP_KEY!, name: 'agent' }]);
  * app.use('/mcp', conexorExpress(await createConexor(knex), { auth: { store } }));
+ * @example
+ * // OAuth: tokens from your authorization server, and the metadata that tells clients where to get them.
+ * const mcp = conexorExpress(cx, { auth: { oauth: { issuer, audience: 'https://mcp.example.com/mcp', jwksUri } } });
+ * app.use('/mcp', mcp);
+ * app.use(mcp.wellKnown);
  */
-export function conexorExpress(conexor: Conexor, options: ConexorHttpOptions): Router {
+export function conexorExpress(conexor: Conexor, options: ConexorHttpOptions): ConexorExpressRouter {
   const config = resolveHttpOptions(options, 'conexorExpress', conexor.logger);
   checkStoreAtStart(config);
   const router = createRouter<StreamableHTTPServerTransport>(conexor, config);
@@ -57,7 +74,15 @@ export function conexorExpress(conexor: Conexor, options: ConexorHttpOptions): R
   mount.get('/', handle);
   mount.delete('/', handle);
   if (config.cors) mount.options('/', (req, res) => write(res, preflight(config, headOf(req))));
-  return mount;
+
+  const wellKnown = express.Router();
+  // Compared as plain strings: a resource path is not an Express route pattern.
+  wellKnown.use((req, res, next) => {
+    const reply = resourceMetadataReply(config.oauth, req.method, req.path);
+    if (reply) write(res, reply);
+    else next();
+  });
+  return Object.assign(mount, { wellKnown });
 }
 
 async function serve(

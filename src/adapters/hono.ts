@@ -1,6 +1,7 @@
 /**
  * Mounts conexor on Hono (or any Web-standard runtime through `app.fetch`):
- * `app.route('/mcp', conexorHono(cx, { auth: { store } }))`.
+ * `app.route('/mcp', conexorHono(cx, { auth: { store } }))`; with OAuth, also `app.route('/', mcp.wellKnown)` for
+ * the Protected Resource Metadata.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import {
   preflight,
   readJsonBody,
   resolveHttpOptions,
+  resourceMetadataReply,
   type ConexorHttpOptions,
   type HttpReply,
   type RequestHead,
@@ -28,6 +30,16 @@ export { LOOPBACK_ORIGINS, type ConexorHttpOptions } from './http.js';
 
 type Transport = WebStandardStreamableHTTPServerTransport;
 
+/** The MCP endpoint's app, with the app of its OAuth metadata. */
+export interface ConexorHonoApp extends Hono {
+  /**
+   * Serves the Protected Resource Metadata (RFC 9728) at `/.well-known/oauth-protected-resource` and its
+   * path-suffixed variant for the configured resource (`…/mcp`). Mount it at the app's root — the well-known paths
+   * are outside the endpoint's path — with `app.route('/', mcp.wellKnown)`. Without `auth.oauth` it serves nothing.
+   */
+  readonly wellKnown: Hono;
+}
+
 /**
  * A Hono app serving conexor's MCP endpoint at its root (POST, GET, DELETE, and OPTIONS when `cors` is set),
  * with the SDK's Web-standard transport. The caller's identity reaches tool handlers as `extra.authInfo`.
@@ -36,8 +48,13 @@ type Transport = WebStandardStreamableHTTPServerTransport;
  * @example
  * const app = new Hono();
  * app.route('/mcp', conexorHono(await createConexor(knex), { auth: { store } }));
+ * @example
+ * // OAuth: tokens from your authorization server, and the metadata that tells clients where to get them.
+ * const mcp = conexorHono(cx, { auth: { oauth: { issuer, audience: 'https://mcp.example.com/mcp', jwksUri } } });
+ * app.route('/mcp', mcp);
+ * app.route('/', mcp.wellKnown);
  */
-export function conexorHono(conexor: Conexor, options: ConexorHttpOptions): Hono {
+export function conexorHono(conexor: Conexor, options: ConexorHttpOptions): ConexorHonoApp {
   const config = resolveHttpOptions(options, 'conexorHono', conexor.logger);
   checkStoreAtStart(config);
   const router = createRouter<Transport>(conexor, config);
@@ -55,7 +72,15 @@ export function conexorHono(conexor: Conexor, options: ConexorHttpOptions): Hono
     return withHeaders(response, corsHeaders(config, head));
   });
   if (config.cors) app.options('/', (c) => toResponse(preflight(config, headOf(c.req.raw))));
-  return app;
+
+  const wellKnown = new Hono();
+  // Compared as plain strings: a resource path is not a Hono route pattern.
+  wellKnown.use('*', async (c, next) => {
+    const reply = resourceMetadataReply(config.oauth, c.req.method, c.req.path);
+    if (reply) return toResponse(reply);
+    await next();
+  });
+  return Object.assign(app, { wellKnown });
 }
 
 async function serve(

@@ -8,6 +8,7 @@
  * - `cors.ts`: CORS headers and preflights;
  * - `body.ts`: reading the body within its limit, and refusing batches;
  * - `sessions.ts`: the server of each request or session, and the bookkeeping of sessions;
+ * - `resource-metadata.ts`: the OAuth Protected Resource Metadata document and its well-known paths;
  * - `replies.ts`: the request head and reply every module shares.
  *
  * `routing.ts` composes them into one decision per request.
@@ -19,6 +20,8 @@ export {
   admit,
   bearerToken,
   checkStoreAtStart,
+  insufficientScope,
+  tokenUnverifiable,
   storeUnavailable,
   tooManyRequests,
   unauthorized,
@@ -38,4 +41,5 @@ export {
   tooManySessionsForKey,
   type Session,
 } from './http/sessions.js';
+export { resourceMetadataReply } from './http/resource-metadata.js';
 export { internalError, type HttpReply, type RequestHead } from './http/replies.js';

@@ -103,7 +103,7 @@ export function createRouter<T>(conexor: Conexor, config: ResolvedHttpOptions): 
       if (limiter) {
         // Before the body is read, so a caller over its limits costs no more than a key check. A GET (an SSE
         // stream that may stay open for minutes) counts toward the rate but holds no concurrency slot.
-        const slot = await limiter.acquire(auth?.clientId, { concurrent: head.method !== 'GET' });
+        const slot = await limiter.acquire(ownerOf(auth), { concurrent: head.method !== 'GET' });
         if (!slot.ok) return { kind: 'reply', reply: tooManyRequests(slot.retryAfterSeconds) };
         release = slot.release;
       }

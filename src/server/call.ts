@@ -417,7 +417,8 @@ export class CallPipeline {
       caller: {
         keyId: context.authInfo?.clientId ?? null,
         keyName: stringOrNull(context.authInfo?.extra?.keyName),
-        subject: identity.subject ?? null,
+        // An OAuth token's subject when the host's identify() names none.
+        subject: identity.subject ?? stringOrNull(context.authInfo?.extra?.subject) ?? null,
       },
       client: {
         name: context.client?.name ?? null,

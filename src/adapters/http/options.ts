@@ -9,6 +9,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
+import { createOAuthVerifier, oauthOptionsSchema, type OAuthOptions, type OAuthVerifier } from '../../auth/oauth.js';
 import { ConfigurationError } from '../../errors.js';
 import { limitOptionsSchema, type LimitOptions } from '../../limits/limits.js';
 import { throttledLog, type ThrottledLog } from '../../shared/log-throttle.js';
@@ -17,11 +18,13 @@ import { isOrigin, parseHost, type HostRule } from './origin.js';
 /** How an HTTP mount of conexor authenticates, checks and serves requests. */
 export interface ConexorHttpOptions {
   /**
-   * API-key authentication. Required: pass `{ store }` to demand a valid key (`Authorization: Bearer cx_…`) on
-   * every request, or `false` to serve without authentication (only behind authentication of your own).
+   * Authentication. Required: pass `{ store }` to demand a valid API key (`Authorization: Bearer cx_…`) on every
+   * request, `{ oauth }` to demand an OAuth access token from your authorization server (see
+   * {@link OAuthOptions}), both (`cx_…` bearer tokens go to the store, every other one to OAuth), or `false` to
+   * serve without authentication (only behind authentication of your own).
    * Omitting the field fails at creation, so an endpoint is never open by accident.
    */
-  auth: { store: ApiKeyStore } | false;
+  auth: { store: ApiKeyStore; oauth?: OAuthOptions } | { store?: ApiKeyStore; oauth: OAuthOptions } | false;
   /**
    * Browser origins allowed to call the endpoint (`https://app.example.com`); `:*` as the port allows any port
    * (`http://localhost:*`, see `LOOPBACK_ORIGINS` for a server on localhost). A request that carries an
@@ -109,8 +112,10 @@ export interface ConexorHttpOptions {
 
 /** {@link ConexorHttpOptions} validated, with every default applied. */
 export interface ResolvedHttpOptions {
-  /** `undefined` when authentication is off (`auth: false`). */
+  /** `undefined` when API keys are not accepted (`auth: false`, or OAuth only). */
   readonly store: ApiKeyStore | undefined;
+  /** `undefined` when OAuth access tokens are not accepted. */
+  readonly oauth: OAuthVerifier | undefined;
   /** Lower-cased; includes the CORS origins. */
   readonly allowedOrigins: ReadonlySet<string>;
   readonly allowedHosts: readonly HostRule[] | undefined;
@@ -150,13 +155,18 @@ const HOST_PATTERN = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 const optionsSchema = z.strictObject({
   auth: z.union([
     z.literal(false),
-    z.strictObject({
-      store: z.custom<ApiKeyStore>(
-        (value) => typeof (value as Partial<ApiKeyStore> | null)?.find === 'function' && typeof (value as Partial<ApiKeyStore>).touch === 'function',
-        'expected an ApiKeyStore (find and touch)',
-      ),
-    }),
-  ]),
+    z
+      .strictObject({
+        store: z
+          .custom<ApiKeyStore>(
+            (value) => typeof (value as Partial<ApiKeyStore> | null)?.find === 'function' && typeof (value as Partial<ApiKeyStore>).touch === 'function',
+            'expected an ApiKeyStore (find and touch)',
+          )
+          .optional(),
+        oauth: oauthOptionsSchema.optional(),
+      })
+      .refine((auth) => auth.store !== undefined || auth.oauth !== undefined, 'pass store (API keys), oauth (access tokens) or both; false for no authentication'),
+  ], { error: 'expected { store }, { oauth }, { store, oauth } or false' }),
   allowedOrigins: z.array(origin).optional(),
   allowedHosts: z.array(z.string().regex(HOST_PATTERN, 'must be a host such as localhost:3000')).min(1).optional(),
   maxBodyBytes: z.number().int().min(1).max(1024 * 1024 * 1024).optional(),
@@ -184,20 +194,22 @@ const optionsSchema = z.strictObject({
 export function resolveHttpOptions(options: ConexorHttpOptions, adapter: string, fallbackLogger: Logger): ResolvedHttpOptions {
   if ((options as Partial<ConexorHttpOptions> | undefined)?.auth === undefined) {
     throw new ConfigurationError(
-      `${adapter}: options.auth is required. Pass { auth: { store } } to require an API key, ` +
+      `${adapter}: options.auth is required. Pass { auth: { store } } to require an API key, { auth: { oauth } } to require an OAuth access token, ` +
         'or { auth: false } to serve without authentication (only behind authentication of your own).',
     );
   }
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'options'}: ${issue.message}`);
+    const problems = describeIssues(parsed.error.issues, []);
     throw new ConfigurationError(`${adapter}: invalid options: ${problems.join('; ')}`);
   }
   const value = parsed.data;
+  const oauth = value.auth === false || !value.auth.oauth ? undefined : oauthVerifier(value.auth.oauth as OAuthOptions, adapter);
   const corsOrigins = value.cors?.origins.map((entry) => entry.toLowerCase());
   const logger = value.logger ?? fallbackLogger;
   return {
     store: value.auth === false ? undefined : value.auth.store,
+    oauth,
     allowedOrigins: new Set([...(value.allowedOrigins ?? HTTP_DEFAULTS.allowedOrigins), ...(corsOrigins ?? [])].map((entry) => entry.toLowerCase())),
     allowedHosts: value.allowedHosts?.map(parseHost),
     maxBodyBytes: value.maxBodyBytes ?? HTTP_DEFAULTS.maxBodyBytes,
@@ -214,4 +226,27 @@ export function resolveHttpOptions(options: ConexorHttpOptions, adapter: string,
     limits: value.limits && (value.limits.perKeyRate || value.limits.perKeyConcurrency !== undefined) ? value.limits : undefined,
     report: { refusal: throttledLog(logger, 'warn'), storeFailure: throttledLog(logger, 'error') },
   };
+}
+
+function oauthVerifier(options: OAuthOptions, adapter: string): OAuthVerifier {
+  try {
+    return createOAuthVerifier(options);
+  } catch (error) {
+    throw new ConfigurationError(`${adapter}: invalid options: auth.oauth.resource: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * One line per mistake. For a union (`auth`), the mistakes inside the branch the value was meant for
+ * (`auth.oauth.issuer: is required`) rather than the union's bare "does not match".
+ */
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union') {
+      const meant = issue.errors.find((branch) => branch.some((inner) => inner.path.length > 0 || (inner.code !== 'invalid_type' && inner.code !== 'invalid_value')));
+      if (meant) return describeIssues(meant, path);
+    }
+    return [`${path.length ? path.map(String).join('.') : 'options'}: ${issue.message}`];
+  });
 }

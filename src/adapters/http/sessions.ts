@@ -18,9 +18,13 @@ export function buildServer(conexor: Conexor, config: ResolvedHttpOptions, auth:
   return server;
 }
 
-/** The key a session is bound to; `undefined` with `auth: false`. */
+/**
+ * Who a caller is for sessions and per-key limits: the API key id, or for an OAuth token its subject (`oauth:<sub>`,
+ * the same across token refreshes and never the token); `undefined` with `auth: false`.
+ */
 export function ownerOf(auth: AuthInfo | undefined): string | undefined {
-  return auth?.clientId;
+  const callerKey = auth?.extra?.callerKey;
+  return typeof callerKey === 'string' ? callerKey : auth?.clientId;
 }
 
 /** One open session of a sessionful mount. */
