@@ -434,6 +434,23 @@ describe.each<Kind>(['express', 'hono'])('OAuth on %s', (kind) => {
     expect(rowsOf(await admin.callTool({ name: 'query_items', arguments: {} }))).toHaveLength(3);
   });
 
+  it('answers 500 when caller(claims) fails or returns no policy, and logs it without the token', async () => {
+    for (const caller of [
+      () => {
+        throw new Error('directory lookup failed');
+      },
+      () => 'viewer' as unknown as undefined,
+    ]) {
+      const m = await mounted({ auth: { oauth: oauthOptions({ caller }) } });
+      const bearer = await token();
+      const response = await post(m.url, bearer);
+      expect(response.status).toBe(500);
+      expect(await response.text()).not.toMatch(/directory|caller/);
+      expect(m.lines.some((line) => line.includes('auth.oauth.caller(claims)'))).toBe(true);
+      expect(m.lines.join('')).not.toContain(bearer.split('.')[2]);
+    }
+  });
+
   it('counts per-caller limits by subject, not by token', async () => {
     const m = await mounted({ auth: { oauth: oauthOptions() }, limits: { perKeyRate: { points: 2, durationSeconds: 600 } } });
     // Three different tokens of one subject (a refreshed token is a new string) share one budget.
