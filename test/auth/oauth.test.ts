@@ -3,10 +3,11 @@
  * 127.0.0.1), Express and Hono mounts, and a real MCP client over Streamable HTTP presenting the tokens. Databases
  * are real (SQLite, PostgreSQL, MariaDB), and the tenant of each caller comes from a claim of its token.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -46,25 +47,70 @@ async function signingKey(kid: string, alg: 'RS256' | 'ES256'): Promise<SigningK
   return { kid, alg, privateKey, publicKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-/** The authorization server's key set, served over HTTP on 127.0.0.1; `keys` can be rotated at any time. */
+/**
+ * A minimal authorization server on 127.0.0.1: its key set (`keys` can be rotated at any time), its metadata
+ * (RFC 8414) and a `client_credentials` token endpoint signing with `signer`, as the SDK's client expects.
+ */
 class JwksServer {
   keys: JWK[] = [];
   fetches = 0;
+  signer: SigningKey | undefined;
+  /** Every token request's form: `resource` (RFC 8707) and `scope` as the client sent them. */
+  readonly tokenRequests: URLSearchParams[] = [];
   private server: Server | undefined;
   url = '';
   issuer = '';
 
   async start(): Promise<this> {
-    this.server = createServer((_req, res) => {
+    this.server = createServer((req, res) => {
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(200, {
+          issuer: this.issuer,
+          // Required by the metadata schema; this server only issues client_credentials tokens.
+          authorization_endpoint: `${this.issuer}authorize`,
+          token_endpoint: `${this.issuer}token`,
+          jwks_uri: this.url,
+          grant_types_supported: ['client_credentials'],
+          token_endpoint_auth_methods_supported: ['client_secret_basic'],
+          response_types_supported: ['code'],
+        });
+      }
+      if (req.url === '/token' && req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => void this.issue(req.headers.authorization, new URLSearchParams(Buffer.concat(chunks).toString())).then(([status, body]) => json(status, body)));
+        return;
+      }
       this.fetches += 1;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ keys: this.keys }));
+      json(200, { keys: this.keys });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}/jwks.json`;
     this.issuer = `http://127.0.0.1:${port}/`;
     return this;
+  }
+
+  /** client_credentials for `reporting-agent:s3cret` only; the token's audience is the requested resource. */
+  private async issue(authorization: string | undefined, form: URLSearchParams): Promise<[number, unknown]> {
+    this.tokenRequests.push(form);
+    const basic = `Basic ${Buffer.from('reporting-agent:s3cret').toString('base64')}`;
+    if (authorization !== basic || form.get('grant_type') !== 'client_credentials' || !this.signer) return [401, { error: 'invalid_client' }];
+    const now = Math.floor(Date.now() / 1000);
+    const scope = form.get('scope') ?? '';
+    const accessToken = await new SignJWT({ client_id: 'reporting-agent', scope, tenant: 'globex' })
+      .setProtectedHeader({ alg: this.signer.alg, kid: this.signer.kid, typ: 'at+jwt' })
+      .setIssuer(this.issuer)
+      .setAudience(form.get('resource') ?? 'none')
+      .setSubject('reporting-agent')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 300)
+      .sign(this.signer.privateKey);
+    return [200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope }];
   }
 
   stop(): Promise<void> {
@@ -175,26 +221,32 @@ interface Mounted {
   close(): Promise<void>;
 }
 
-async function mount(kind: Kind, cx: Conexor, options: Omit<ConexorHttpOptions, 'logger'>): Promise<Mounted> {
+type MountOptions = Omit<ConexorHttpOptions, 'logger'>;
+
+/** Mounts at `/mcp`; `options` may depend on the endpoint's own URL (an audience that is the real address). */
+async function mount(kind: Kind, cx: Conexor, options: MountOptions | ((url: URL) => MountOptions)): Promise<Mounted> {
   const { logger, lines } = captureLogger('info');
-  let server: Server;
+  // Listen first, so the options can name the endpoint's URL; requests wait for the handler.
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+  const resolved = { ...(typeof options === 'function' ? options(url) : options), logger };
   if (kind === 'express') {
     const app = express();
-    const mcp = conexorExpress(cx, { ...options, logger });
+    const mcp = conexorExpress(cx, resolved);
     app.use('/mcp', mcp);
     app.use(mcp.wellKnown);
-    server = app.listen(0, '127.0.0.1');
+    handler = app;
   } else {
     const app = new Hono();
-    const mcp = conexorHono(cx, { ...options, logger });
+    const mcp = conexorHono(cx, resolved);
     app.route('/mcp', mcp);
     app.route('/', mcp.wellKnown);
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+    handler = getRequestListener(app.fetch);
   }
-  if (!server.listening) await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    url,
     lines,
     close: () => {
       server.closeAllConnections();
@@ -232,7 +284,7 @@ const sqlite = () => backends.get('sqlite') as Backend;
 describe.each<Kind>(['express', 'hono'])('OAuth on %s', (kind) => {
   const open: Mounted[] = [];
   const clients: Client[] = [];
-  async function mounted(options: Omit<ConexorHttpOptions, 'logger'>, cx: Conexor = sqlite().cx): Promise<Mounted> {
+  async function mounted(options: MountOptions | ((url: URL) => MountOptions), cx: Conexor = sqlite().cx): Promise<Mounted> {
     const m = await mount(kind, cx, options);
     open.push(m);
     return m;
@@ -307,6 +359,21 @@ describe.each<Kind>(['express', 'hono'])('OAuth on %s', (kind) => {
     // Other well-known paths are the host's business.
     expect((await fetch(new URL('/.well-known/oauth-protected-resource/other', m.url))).status).toBe(404);
     expect((await fetch(new URL('/mcp/.well-known/oauth-protected-resource', m.url))).status).not.toBe(200);
+  });
+
+  it("lets the SDK's own OAuth client find the authorization server from the 401 and get a token for this resource", async () => {
+    jwks.signer = ec;
+    const m = await mounted((url) => ({ auth: { oauth: oauthOptions({ audience: url.href }) } }));
+    const before = jwks.tokenRequests.length;
+    // No token configured: the client meets the 401, reads resource_metadata, discovers the authorization server
+    // from the metadata, asks it for a token for this resource (RFC 8707 `resource`), and retries with it.
+    const provider = new ClientCredentialsProvider({ clientId: 'reporting-agent', clientSecret: 's3cret', expectedIssuer: jwks.issuer, scope: SCOPE });
+    const c = new Client({ name: 'oauth-sdk-client', version: '1.0.0' });
+    await c.connect(new StreamableHTTPClientTransport(m.url, { authProvider: provider }));
+    clients.push(c);
+    expect((await c.callTool({ name: 'count_notes', arguments: {} })).structuredContent).toEqual({ count: 1 });
+    const requests = jwks.tokenRequests.slice(before);
+    expect(requests.map((form) => [form.get('grant_type'), form.get('resource'), form.get('scope')])).toEqual([['client_credentials', m.url.href, SCOPE]]);
   });
 
   it('refuses every invalid token with 401 invalid_token, logs why, and never the token', async () => {
