@@ -63,7 +63,7 @@ export class WriteExecutor {
     try {
       if (plan.operation === 'insert') return await this.runner.run((session) => this.insert(session, plan, scope, limits));
       const target = plan.target;
-      if (confirm && target.kind === 'where') {
+      if (confirm) {
         // First find how many rows the call reaches, then ask with no transaction open, then do it — only if the
         // same number of rows still matches.
         const count = await this.runner.run(async (session) => (await this.reach(session, plan.table, plan, target, scope)).length);
