@@ -22,6 +22,8 @@ export interface PoolGuardOptions {
    * @default 2000
    */
   queueTimeoutMs?: number;
+  /** Told of each call refused without running: the queue was full, or no slot came free within `queueTimeoutMs`. */
+  onRefused?: (reason: 'queue_full' | 'queue_timeout') => void;
 }
 
 /** Runs work within the limits of {@link createPoolGuard}. */
@@ -79,7 +81,10 @@ export function createPoolGuard(options: PoolGuardOptions = {}): PoolGuard {
   return {
     run(work) {
       if (active < maxConcurrent) return start(work);
-      if (waiting.size >= maxQueued) return Promise.reject(new QueryError('timeout', QUEUE_FULL));
+      if (waiting.size >= maxQueued) {
+        options.onRefused?.('queue_full');
+        return Promise.reject(new QueryError('timeout', QUEUE_FULL));
+      }
       return new Promise((resolve, reject) => {
         const waiter: Waiter = {
           start() {
@@ -90,6 +95,7 @@ export function createPoolGuard(options: PoolGuardOptions = {}): PoolGuard {
         };
         const timer = setTimeout(() => {
           waiting.delete(waiter);
+          options.onRefused?.('queue_timeout');
           reject(new QueryError('timeout', QUEUE_TIMEOUT));
         }, queueTimeoutMs);
         waiting.add(waiter);

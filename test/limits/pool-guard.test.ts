@@ -139,6 +139,20 @@ describe('createPoolGuard', () => {
     expect(await guard.run(() => Promise.resolve(2))).toBe(2);
   });
 
+  it('tells onRefused why each refused call was refused, and nothing about the calls it ran', async () => {
+    const refusals: string[] = [];
+    const guard = createPoolGuard({ maxConcurrent: 1, maxQueued: 1, queueTimeoutMs: 50, onRefused: (reason) => refusals.push(reason) });
+    const held = gated('held');
+    const running = guard.run(held.work);
+    const waiting = guard.run(() => Promise.resolve('never'));
+    await expectBusy(guard.run(() => Promise.resolve('full')), /too many queries are waiting/);
+    await expectBusy(waiting, /no query slot became free in time/);
+    held.open();
+    expect(await running).toBe('held');
+    expect(await guard.run(() => Promise.resolve('ran'))).toBe('ran');
+    expect(refusals).toEqual(['queue_full', 'queue_timeout']);
+  });
+
   it('documents its defaults and refuses invalid limits', async () => {
     expect(POOL_GUARD_DEFAULTS).toEqual({ maxConcurrent: 8, maxQueued: 100, queueTimeoutMs: 2000 });
     await expectWorking(createPoolGuard());
