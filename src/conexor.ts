@@ -24,6 +24,7 @@ import type { AuditValues } from './audit/redact.js';
 import { NO_HEADERS, type RequestContext } from './policy/caller.js';
 import { serveTools, type HandlerExtra } from './server/sdk.js';
 import { registerSchemaResource } from './server/schema-resource.js';
+import { attachTelemetry, createTelemetry, type DbSystem, type Telemetry } from './telemetry/telemetry.js';
 
 const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -88,20 +89,26 @@ export async function createConexor(knex: Knex, options?: ConexorOptions): Promi
   }
   const exposed = applyPolicy(model, resolved);
   const catalog = buildCatalog(exposed, resolved);
+  // MariaDB speaks the mysql dialect: the runner asks the server, and the spans say which it is from then on.
+  let system: DbSystem = dialect;
+  const telemetry = createTelemetry(resolved.telemetry, PACKAGE_VERSION, () => system);
   // The guard sits inside the deadline: a call that times out keeps its slot until its work really ends.
-  const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved), {
+  const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved, telemetry), {
     schemas: [...new Set(exposed.tables.map((table) => table.table.schema))],
     // One better-sqlite3 worker process per call that may run at once.
     workers: (resolved.concurrency && resolved.concurrency.maxConcurrent) || SQLITE_WORKERS_DEFAULT,
     warn: (message) => resolved.logger.warn(message),
   });
+  if (runner.mariadb) system = 'mariadb';
   const executor = new Executor(knex, dialect, runner, resolved.timeZone, resolved.maxValueChars);
   const writer = exposed.tables.some((table) => table.access.insert || table.access.update || table.access.delete)
-    ? await createWriter(knex, dialect, exposed, executor, resolved)
+    ? await createWriter(knex, dialect, exposed, executor, resolved, telemetry)
     : undefined;
   const auditor = createAuditorFor(resolved);
   const values = resolved.audit ? resolved.audit.values : undefined;
-  return new CompiledConexor(model, exposed, catalog, executor, runner, resolved, auditor, values, writer);
+  const conexor = new CompiledConexor(model, exposed, catalog, executor, runner, resolved, auditor, values, telemetry, writer);
+  attachTelemetry(conexor, telemetry);
+  return conexor;
 }
 
 /**
@@ -130,6 +137,7 @@ class CompiledConexor implements Conexor {
     private readonly options: ResolvedOptions,
     private readonly auditor: Auditor | undefined,
     values: AuditValues | undefined,
+    private readonly telemetry: Telemetry,
     writer?: WriteExecutor,
   ) {
     this.logger = options.logger;
@@ -145,13 +153,18 @@ class CompiledConexor implements Conexor {
     );
     const contextOf = (extra: HandlerExtra): RequestContext => requestContext(extra, server);
     serveTools(server, {
-      list: (extra) => this.pipeline.list(contextOf(extra)),
+      list: (extra) => this.telemetry.toolList({ sessionId: extra.sessionId }, () => this.pipeline.list(contextOf(extra))),
       instructions: (extra) => this.pipeline.instructions(contextOf(extra)),
       owns: this.owns,
       call: (name, args, extra, host) => {
+        const context = contextOf(extra);
         const tool = this.catalog.byName.get(name);
-        if (tool) return this.pipeline.call(tool, args, contextOf(extra));
-        return host ? this.pipeline.callHost(name, args, contextOf(extra), host) : this.pipeline.refuseUnknown(name, args, contextOf(extra));
+        // A name that is neither ours nor the host's is the client's text: telemetry never records it.
+        const start = { tool: tool || host ? name : undefined, sessionId: extra.sessionId, meta: context.meta };
+        return this.telemetry.toolCall(start, context, () => {
+          if (tool) return this.pipeline.call(tool, args, context);
+          return host ? this.pipeline.callHost(name, args, context, host) : this.pipeline.refuseUnknown(name, args, context);
+        });
       },
     });
     registerSchemaResource(server, (extra) => this.pipeline.schema(contextOf(extra)));
@@ -160,7 +173,10 @@ class CompiledConexor implements Conexor {
 
   callTool(name: string, args?: Record<string, unknown>, context?: CallContext): Promise<CallToolResult> {
     const tool = this.catalog.byName.get(name);
-    return tool ? this.pipeline.call(tool, args, directContext(context)) : this.pipeline.refuseUnknown(name, args, directContext(context));
+    const request = directContext(context);
+    return this.telemetry.toolCall({ tool: tool ? name : undefined, meta: request.meta }, request, () =>
+      tool ? this.pipeline.call(tool, args, request) : this.pipeline.refuseUnknown(name, args, request),
+    );
   }
 
   listTools(context?: CallContext): Promise<readonly Tool[]> {
@@ -199,8 +215,8 @@ function directContext(context: CallContext | undefined): RequestContext {
  * The writer: write calls run in read-write transactions on the host's Knex, behind a pool guard of their own;
  * foreign keys are checked against the exposed tables they point at.
  */
-async function createWriter(knex: Knex, dialect: Dialect, exposed: ExposedSchema, executor: Executor, options: ResolvedOptions): Promise<WriteExecutor> {
-  const guard = options.concurrency === false ? undefined : createPoolGuard(guardLimits(knex, options, undefined));
+async function createWriter(knex: Knex, dialect: Dialect, exposed: ExposedSchema, executor: Executor, options: ResolvedOptions, telemetry: Telemetry): Promise<WriteExecutor> {
+  const guard = options.concurrency === false ? undefined : createPoolGuard(guardLimits(knex, options, undefined, telemetry));
   const runner = await createWriteRunner(knex, dialect, options.statementTimeoutMs, guard ? (work) => guard.run(work) : undefined);
   const byModel = new Map(exposed.tables.map((table) => [table.table, table]));
   return new WriteExecutor(knex, dialect, runner, executor, (table) => byModel.get(table), options.timeZone);
@@ -247,14 +263,14 @@ function requestContext(extra: HandlerExtra, server: McpServer): RequestContext 
  * The read-only runner behind the pool guard, sized by default to the Knex pool so calls fail fast, not queue in
  * Knex; or, on better-sqlite3, to its worker processes, which then run the calls instead of the pool's connection.
  */
-function guarded(runner: ReadOnlyRunner, knex: Knex, options: ResolvedOptions): ReadOnlyRunner {
+function guarded(runner: ReadOnlyRunner, knex: Knex, options: ResolvedOptions, telemetry: Telemetry): ReadOnlyRunner {
   if (options.concurrency === false) return runner;
-  const guard = createPoolGuard(guardLimits(knex, options, runner.workers));
+  const guard = createPoolGuard(guardLimits(knex, options, runner.workers, telemetry));
   return { run: (work, signal) => guard.run(() => runner.run(work, signal)), ...(runner.workers ? { workers: runner.workers } : {}) };
 }
 
 /** The pool guard's limits: the host's, else sized to the worker processes or the Knex pool. */
-function guardLimits(knex: Knex, options: ResolvedOptions, workers: number | undefined): Parameters<typeof createPoolGuard>[0] {
+function guardLimits(knex: Knex, options: ResolvedOptions, workers: number | undefined, telemetry: Telemetry): Parameters<typeof createPoolGuard>[0] {
   const poolMax = (knex.client as { pool?: { max?: number } }).pool?.max ?? (knex.client.config as { pool?: { max?: number } }).pool?.max;
   const concurrency = options.concurrency || undefined;
   return {
@@ -262,6 +278,7 @@ function guardLimits(knex: Knex, options: ResolvedOptions, workers: number | und
       concurrency?.maxConcurrent ?? workers ?? Math.max(1, Math.min(POOL_GUARD_DEFAULTS.maxConcurrent, poolMax ?? POOL_GUARD_DEFAULTS.maxConcurrent)),
     ...(concurrency?.maxQueued !== undefined ? { maxQueued: concurrency.maxQueued } : {}),
     ...(concurrency?.queueTimeoutMs !== undefined ? { queueTimeoutMs: concurrency.queueTimeoutMs } : {}),
+    onRefused: (reason) => telemetry.limitRejected(reason),
   };
 }
 

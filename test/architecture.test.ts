@@ -325,6 +325,11 @@ const LAYER_RULES: readonly LayerRule[] = [
     why: 'src/shared holds leaf utilities every layer may use; they depend on nothing of conexor but errors.ts',
   },
   {
+    layer: 'telemetry',
+    never: ['shared', 'introspect', 'policy', 'catalog', 'plan', 'tools', 'execute', 'server', 'audit', 'auth', 'limits', 'adapters', 'demo', 'errors.ts', ...TOP],
+    why: 'src/telemetry is a leaf the server and the adapters report to; it depends on @opentelemetry/api alone, never on what it observes',
+  },
+  {
     layer: 'introspect',
     never: ['policy', 'audit', 'auth', 'limits', ...BELOW_CATALOG],
     why: 'introspection is the first stage: it reads the catalog and knows nothing of what is built on the model',

@@ -25,6 +25,7 @@ import {
   type ResolvedHttpOptions,
 } from './http.js';
 import { createRouter, type Router as ConexorRouter } from './routing.js';
+import { telemetryOf } from '../telemetry/telemetry.js';
 
 export { LOOPBACK_ORIGINS, type ConexorHttpOptions } from './http.js';
 
@@ -59,16 +60,22 @@ export function conexorExpress(conexor: Conexor, options: ConexorHttpOptions): C
   const config = resolveHttpOptions(options, 'conexorExpress', conexor.logger);
   checkStoreAtStart(config);
   const router = createRouter<StreamableHTTPServerTransport>(conexor, config);
+  const telemetry = telemetryOf(conexor);
   const mount = express.Router();
 
   const handle = async (req: Request, res: Response): Promise<void> => {
-    try {
-      await serve(conexor, config, router, req, res);
-    } catch {
-      // The SDK reports transport errors itself; this is the last line, and it says nothing about the cause.
-      if (!res.headersSent) write(res, internalError());
-      else res.end();
-    }
+    // The request's span covers the whole response (an event stream too); the tool calls it carries are its children.
+    const span = telemetry.httpRequest(req.method, req.originalUrl.split('?')[0] ?? '/');
+    if (span.recording) onClose(res, () => span.end(res.headersSent ? res.statusCode : undefined));
+    await span.run(async () => {
+      try {
+        await serve(conexor, config, router, req, res);
+      } catch {
+        // The SDK reports transport errors itself; this is the last line, and it says nothing about the cause.
+        if (!res.headersSent) write(res, internalError());
+        else res.end();
+      }
+    });
   };
   mount.post('/', handle);
   mount.get('/', handle);

@@ -1,6 +1,7 @@
 import { SUPPORTED_PROTOCOL_VERSIONS, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Conexor } from '../conexor.js';
+import { telemetryOf } from '../telemetry/telemetry.js';
 import type { HttpReply, RequestHead, ResolvedHttpOptions } from './http.js';
 
 /**
@@ -30,6 +31,7 @@ export function createFastPath(conexor: Conexor, config: ResolvedHttpOptions): F
   if (!config.fastPath || config.mode !== 'stateless' || !config.enableJsonResponse) return undefined;
   // With host tools (onServer), tools/list needs the full server; our own tools can still be called directly.
   const listsDirectly = !config.onServer;
+  const telemetry = telemetryOf(conexor);
   // Listings are cached per caller policy by conexor; serialize each distinct listing once.
   const serialized = new WeakMap<readonly Tool[], string>();
   const names = new WeakMap<readonly Tool[], ReadonlySet<string>>();
@@ -56,8 +58,8 @@ export function createFastPath(conexor: Conexor, config: ResolvedHttpOptions): F
       if (!request) return undefined;
       const context = { ...(auth ? { authInfo: auth } : {}), header: head.header };
       if (request.method === 'tools/list' && listsDirectly && isEmptyOrCursorOnly(request.params)) {
-        return conexor
-          .listTools(context)
+        return telemetry
+          .toolList({}, () => conexor.listTools(context))
           .then((tools) => reply(`{"result":{"tools":${json(tools)}},"jsonrpc":"2.0","id":${JSON.stringify(request.id)}}`));
       }
       if (request.method !== 'tools/call') return undefined;

@@ -25,6 +25,7 @@ import {
   type ResolvedHttpOptions,
 } from './http.js';
 import { createRouter, type Route, type Router as ConexorRouter } from './routing.js';
+import { telemetryOf } from '../telemetry/telemetry.js';
 
 export { LOOPBACK_ORIGINS, type ConexorHttpOptions } from './http.js';
 
@@ -58,18 +59,24 @@ export function conexorHono(conexor: Conexor, options: ConexorHttpOptions): Cone
   const config = resolveHttpOptions(options, 'conexorHono', conexor.logger);
   checkStoreAtStart(config);
   const router = createRouter<Transport>(conexor, config);
+  const telemetry = telemetryOf(conexor);
   const app = new Hono();
   app.on(['POST', 'GET', 'DELETE'], '/', async (c) => {
     const request = c.req.raw;
     const head = headOf(request);
-    let response: Response;
-    try {
-      response = await serve(conexor, config, router, request, head);
-    } catch {
-      // Details stay on the server: the SDK reports transport errors through its own channels.
-      response = toResponse(internalError());
-    }
-    return withHeaders(response, corsHeaders(config, head));
+    // The request's span covers the whole response (an event stream too); the tool calls it carries are its children.
+    const span = telemetry.httpRequest(request.method, c.req.path);
+    const response = await span.run(async () => {
+      let response: Response;
+      try {
+        response = await serve(conexor, config, router, request, head);
+      } catch {
+        // Details stay on the server: the SDK reports transport errors through its own channels.
+        response = toResponse(internalError());
+      }
+      return withHeaders(response, corsHeaders(config, head));
+    });
+    return span.recording ? onFinished(response, () => span.end(response.status)) : response;
   });
   if (config.cors) app.options('/', (c) => toResponse(preflight(config, headOf(c.req.raw))));
 

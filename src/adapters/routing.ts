@@ -1,6 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Conexor } from '../conexor.js';
 import { createLimiter, type Limiter } from '../limits/limits.js';
+import { telemetryOf } from '../telemetry/telemetry.js';
 import { createFastPath, type FastPath } from './fast-path.js';
 import {
   SessionRegistry,
@@ -64,6 +65,7 @@ export function createRouter<T>(conexor: Conexor, config: ResolvedHttpOptions): 
   const sessions = config.mode === 'sessionful' ? new SessionRegistry<T>(config) : undefined;
   const fastPath: FastPath | undefined = createFastPath(conexor, config);
   const limiter: Limiter | undefined = config.limits && createLimiter(config.limits);
+  const telemetry = telemetryOf(conexor);
 
   async function decide(head: RequestHead, readBody: () => Promise<BodyResult>, auth: AuthInfo | undefined): Promise<Decision<T>> {
     let body: unknown;
@@ -89,7 +91,10 @@ export function createRouter<T>(conexor: Conexor, config: ResolvedHttpOptions): 
     }
     if (head.method !== 'POST' || !isInitialization(body)) return { kind: 'reply', reply: sessionRequired() };
     const reserved = sessions.reserve(ownerOf(auth));
-    if (reserved !== 'ok') return { kind: 'reply', reply: reserved === 'owner_full' ? tooManySessionsForKey() : tooManySessions() };
+    if (reserved !== 'ok') {
+      telemetry.limitRejected('sessions');
+      return { kind: 'reply', reply: reserved === 'owner_full' ? tooManySessionsForKey() : tooManySessions() };
+    }
     return { kind: 'initialize', sessions, auth, body };
   }
 
@@ -104,7 +109,10 @@ export function createRouter<T>(conexor: Conexor, config: ResolvedHttpOptions): 
         // Before the body is read, so a caller over its limits costs no more than a key check. A GET (an SSE
         // stream that may stay open for minutes) counts toward the rate but holds no concurrency slot.
         const slot = await limiter.acquire(ownerOf(auth), { concurrent: head.method !== 'GET' });
-        if (!slot.ok) return { kind: 'reply', reply: tooManyRequests(slot.retryAfterSeconds) };
+        if (!slot.ok) {
+          telemetry.limitRejected(slot.reason);
+          return { kind: 'reply', reply: tooManyRequests(slot.retryAfterSeconds) };
+        }
         release = slot.release;
       }
       let decision: Decision<T>;

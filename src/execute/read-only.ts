@@ -30,14 +30,18 @@ export async function createReadOnlyRunner(
 ): Promise<ClosableRunner> {
   let close = () => Promise.resolve();
   let runner: ReadOnlyRunner;
-  if (dialect === 'postgresql') runner = postgresRunner(knex, timeoutMs);
-  else if (dialect === 'mysql') runner = (await isMariaDb(knex)) ? mariaDbRunner(knex, timeoutMs) : mysqlRunner(knex, timeoutMs);
-  else {
+  let mariadb = false;
+  if (dialect === 'postgresql') {
+    runner = postgresRunner(knex, timeoutMs);
+  } else if (dialect === 'mysql') {
+    mariadb = await isMariaDb(knex);
+    runner = mariadb ? mariaDbRunner(knex, timeoutMs) : mysqlRunner(knex, timeoutMs);
+  } else {
     const workers = (knex.client as { driverName?: string }).driverName === 'better-sqlite3' ? await betterSqliteWorkers(knex, timeoutMs, options) : undefined;
     runner = workers ?? sqliteRunner(knex, timeoutMs);
     if (workers) close = () => workers.close();
   }
-  return { ...withDeadline(inner(runner), timeoutMs), close };
+  return { ...withDeadline(inner(runner), timeoutMs), close, ...(mariadb ? { mariadb } : {}) };
 }
 
 async function betterSqliteWorkers(knex: Knex, timeoutMs: number, options: ReadOnlyRunnerOptions) {

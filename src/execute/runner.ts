@@ -37,4 +37,6 @@ export interface ReadOnlyRunner {
 export interface ClosableRunner extends ReadOnlyRunner {
   /** Stops what the runner started (SQLite worker processes); never touches the host's Knex. */
   close(): Promise<void>;
+  /** `true` when a `mysql` dialect server turned out to be MariaDB. */
+  readonly mariadb?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
@@ -150,6 +151,12 @@ export interface ConexorOptions {
    * See docs/writes.md. @default false
    */
   writes?: boolean | WriteOptions;
+  /**
+   * OpenTelemetry spans and metrics (see docs/observability.md). By default conexor uses the global providers the
+   * host registered (a no-op without an SDK); pass providers to use others, or `false` to record nothing.
+   * @default the global providers of `@opentelemetry/api`
+   */
+  telemetry?: { tracerProvider?: TracerProvider; meterProvider?: MeterProvider } | false;
 }
 
 /** Which writes are allowed and how they are bounded; see {@link ConexorOptions.writes}. */
@@ -273,11 +280,32 @@ const optionsSchema = z
     // `true` is `{}` and `false` is absent, so a mistake inside the object is reported at its own path (a union
     // would say only "writes: Invalid input").
     writes: z.preprocess((value) => (value === true ? {} : value === false ? undefined : value), writesSchema.optional()),
+    // Checked by hand: a union would report a wrong provider as "Invalid input" instead of naming it.
+    telemetry: z.unknown().superRefine(checkTelemetry).optional(),
     logger: z
       .custom<Logger>((value) => typeof (value as Partial<Logger> | null)?.warn === 'function', 'expected a pino logger')
       .optional(),
   })
   .optional();
+
+/** `telemetry`: `false`, or providers that have `getTracer` / `getMeter`. */
+function checkTelemetry(value: unknown, context: z.RefinementCtx): void {
+  if (value === false || value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    context.addIssue({ code: 'custom', message: 'expected false or { tracerProvider?, meterProvider? }' });
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (key !== 'tracerProvider' && key !== 'meterProvider') context.addIssue({ code: 'custom', path: [key], message: 'unknown option; expected tracerProvider or meterProvider' });
+  }
+  const has = (key: string, method: string) => {
+    const provider = record[key] as Record<string, unknown> | null | undefined;
+    return provider === undefined || typeof provider?.[method] === 'function';
+  };
+  if (!has('tracerProvider', 'getTracer')) context.addIssue({ code: 'custom', path: ['tracerProvider'], message: 'expected an OpenTelemetry TracerProvider (with getTracer)' });
+  if (!has('meterProvider', 'getMeter')) context.addIssue({ code: 'custom', path: ['meterProvider'], message: 'expected an OpenTelemetry MeterProvider (with getMeter)' });
+}
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
@@ -312,6 +340,8 @@ export interface ResolvedOptions {
   readonly audit: ConexorOptions['audit'];
   /** Writes allowed, with defaults applied; `undefined` when writes are off. */
   readonly writes: ResolvedWrites | undefined;
+  /** The host's providers (missing ones: the global ones), or `false` for no telemetry. */
+  readonly telemetry: NonNullable<ConexorOptions['telemetry']>;
   /** Whether the default logger was silenced with `CONEXOR_LOG_LEVEL=silent` (tests). */
   readonly silent: boolean;
 }
@@ -397,6 +427,7 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
     concurrency: value.concurrency,
     audit: value.audit as ConexorOptions['audit'],
     writes: resolveWrites(value.writes),
+    telemetry: (value.telemetry as ConexorOptions['telemetry']) ?? {},
     silent,
   };
 }

@@ -22,6 +22,7 @@ import { searchTables, type SearchableTable } from '../tools/search.js';
 import { closest } from '../shared/suggest.js';
 import { serverInstructions } from './instructions.js';
 import { schemaDocument } from './schema-resource.js';
+import { reportCall } from '../telemetry/telemetry.js';
 
 /** Receives one event per call; rejecting withholds the result (fail closed). */
 export type AuditRecorder = (event: AuditEvent) => Promise<void>;
@@ -405,6 +406,8 @@ export class CallPipeline {
 
   /** Builds the call's one audit event and hands it to the auditor; rejects when it cannot be recorded. */
   private async record(subject: Subject, ending: Ending, context: RequestContext, started: number, timestamp: string): Promise<void> {
+    // The call's span and metrics take the same facts as its audit event (never its arguments), audited or not.
+    reportCall(context, { table: subject.table, operation: subject.operation, errorCode: ending.errorCode, rowCount: ending.rowCount, truncated: ending.truncated });
     if (!this.audit) return;
     const identity = this.options.identify ? await this.identify(context) : {};
     const event: AuditEvent = {
