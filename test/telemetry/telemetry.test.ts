@@ -22,7 +22,7 @@ import { conexorExpress } from '../../src/adapters/express.js';
 import { conexorHono } from '../../src/adapters/hono.js';
 import type { ConexorHttpOptions } from '../../src/adapters/http.js';
 import { StaticApiKeyStore, generateApiKey } from '../../src/auth/api-keys.js';
-import { createConexor, type Conexor, type ConexorOptions } from '../../src/index.js';
+import { createConexor, functionSink, type Conexor, type ConexorOptions } from '../../src/index.js';
 import { DIALECTS, MYSQL_URL, PG_URL, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { connectClient } from '../support/mcp.js';
 
@@ -327,6 +327,35 @@ describe.each(DIALECTS)('telemetry of tool calls on %s', (dialect) => {
       }
     });
 
+    it('counts a session refused by maxSessionsPerKey as rejected by a limit', async () => {
+      const otel = harness();
+      const key = generateApiKey({ name: 'otel-agent' });
+      const cx = await createConexor(db.knex, { telemetry: otel.telemetry });
+      try {
+        const url = await mounted(cx, { auth: { store: new StaticApiKeyStore([key.record]) }, mode: 'sessionful', maxSessionsPerKey: 1 });
+        const initialize = () =>
+          fetch(url, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${key.key}` },
+            body: JSON.stringify({
+              jsonrpc: '2.0',
+              id: 1,
+              method: 'initialize',
+              params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'otel-test', version: '1.0.0' } },
+            }),
+          });
+        const first = await initialize();
+        expect(first.status).toBe(200);
+        await first.text();
+        const second = await initialize();
+        expect(second.status).toBe(429);
+        await second.text();
+        expect(sumsBy(await otel.points('conexor.limit.rejections'), (attributes) => String(attributes['conexor.limit.reason']))).toEqual({ sessions: 1 });
+      } finally {
+        await cx.close();
+      }
+    });
+
     it('records the session id on the SDK path, and nests under a host HTTP span instead of making a second server span', async () => {
       const otel = harness();
       const key = generateApiKey({ name: 'otel-agent' });
@@ -430,6 +459,38 @@ describe('telemetry without an SDK, with globals, and from the client trace cont
       expect(fresh?.parentSpanContext).toBeUndefined();
     } finally {
       propagation.disable();
+      await cx.close();
+    }
+  });
+
+  it('records host tools by their name without database attributes, and a call whose audit failed as audit_failed', async () => {
+    const otel = harness();
+    const cx = await createConexor(knex, {
+      telemetry: otel.telemetry,
+      audit: { sinks: [functionSink(() => Promise.reject(new Error('audit database down')))], onFailure: 'deny' },
+    });
+    try {
+      const server = cx.createServer();
+      server.registerTool('ping', { description: 'Host tool.' }, () => ({ content: [{ type: 'text', text: 'pong' }], isError: true }));
+      const client = await connectClient(server);
+      expect((await client.callTool({ name: 'ping', arguments: {} })).isError).toBe(true);
+      expect((await client.callTool({ name: 'count_orders', arguments: {} })).isError).toBe(true);
+      expect(otel.toolSpans().map((span) => span.attributes)).toEqual([
+        { 'mcp.method.name': 'tools/call', 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'ping', 'conexor.operation': 'host', 'error.type': 'host_tool_error' },
+        {
+          'mcp.method.name': 'tools/call',
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'count_orders',
+          'conexor.operation': 'count',
+          'db.system.name': 'sqlite',
+          'db.collection.name': 'main.orders',
+          'db.operation.name': 'SELECT',
+          'conexor.row_count': 1,
+          // The count ran, but its result was withheld: the audit record could not be written.
+          'error.type': 'audit_failed',
+        },
+      ]);
+    } finally {
       await cx.close();
     }
   });
