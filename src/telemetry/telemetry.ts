@@ -20,6 +20,7 @@ import {
   type Counter,
   type Histogram,
   type Link,
+  type Meter,
   type MeterProvider,
   type Span,
   type TextMapGetter,
@@ -148,14 +149,30 @@ export function reportCall(key: object, facts: CallFacts): void {
 
 /**
  * conexor's telemetry: `false` records nothing; otherwise the given providers, or the global ones (a no-op until
- * the host registers an SDK). Register the SDK before creating conexor: a meter taken from the global API before
- * the SDK is registered stays a no-op. `dbSystem` is read when a call ends (MariaDB is known after connecting).
+ * the host registers an SDK, followed when it does). `dbSystem` is read when a call ends (MariaDB is known after
+ * connecting).
  */
 export function createTelemetry(providers: TelemetryProviders | false | undefined, version: string, dbSystem: () => DbSystem | undefined): Telemetry {
   if (providers === false) return NO_TELEMETRY;
+  // The global tracer provider is a proxy that follows a later registration; the global meter provider is not, so
+  // the instruments are taken again when the registered provider changes.
   const tracer = (providers?.tracerProvider ?? trace.getTracerProvider()).getTracer('conexor', version);
-  const meter = (providers?.meterProvider ?? metrics.getMeterProvider()).getMeter('conexor', version);
-  const instruments: Instruments = {
+  const given = providers?.meterProvider;
+  let source: MeterProvider | undefined;
+  let instruments: Instruments | undefined;
+  const current = (): Instruments => {
+    const provider = given ?? metrics.getMeterProvider();
+    if (provider !== source || !instruments) {
+      source = provider;
+      instruments = createInstruments(provider.getMeter('conexor', version));
+    }
+    return instruments;
+  };
+  return new OtelTelemetry(tracer, current, dbSystem);
+}
+
+function createInstruments(meter: Meter): Instruments {
+  return {
     duration: meter.createHistogram(METRICS.duration, {
       unit: 's',
       description: 'Duration of MCP requests conexor answered (tools/call, tools/list), from receipt to result.',
@@ -173,7 +190,6 @@ export function createTelemetry(providers: TelemetryProviders | false | undefine
       description: 'Requests and calls refused by a limit, by conexor.limit.reason (rate, concurrency, sessions, queue_full, queue_timeout).',
     }),
   };
-  return new OtelTelemetry(tracer, instruments, dbSystem);
 }
 
 interface Instruments {
@@ -187,7 +203,7 @@ interface Instruments {
 class OtelTelemetry implements Telemetry {
   constructor(
     private readonly tracer: Tracer,
-    private readonly instruments: Instruments,
+    private readonly metrics: () => Instruments,
     private readonly dbSystem: () => DbSystem | undefined,
   ) {}
 
@@ -225,7 +241,7 @@ class OtelTelemetry implements Telemetry {
       throw error;
     } finally {
       const attributes = errorType ? { ...base, [ATTRIBUTES.errorType]: errorType } : base;
-      this.instruments.duration.record(seconds(began), attributes);
+      this.metrics().duration.record(seconds(began), attributes);
       if (errorType) fail(span, errorType);
       span.end();
     }
@@ -261,7 +277,7 @@ class OtelTelemetry implements Telemetry {
   }
 
   limitRejected(reason: LimitReason): void {
-    this.instruments.rejections.add(1, { [ATTRIBUTES.limitReason]: reason });
+    this.metrics().rejections.add(1, { [ATTRIBUTES.limitReason]: reason });
   }
 
   /**
@@ -297,10 +313,11 @@ class OtelTelemetry implements Telemetry {
     }
     if (errorType) attributes[ATTRIBUTES.errorType] = errorType;
     // Metrics get only low-cardinality attributes: no session id, no counts.
-    this.instruments.duration.record(seconds(began), attributes);
-    this.instruments.calls.add(1, attributes);
-    if (errorType) this.instruments.errors.add(1, attributes);
-    if (facts?.rowCount !== null && facts?.rowCount !== undefined) this.instruments.rows.record(facts.rowCount, attributes);
+    const instruments = this.metrics();
+    instruments.duration.record(seconds(began), attributes);
+    instruments.calls.add(1, attributes);
+    if (errorType) instruments.errors.add(1, attributes);
+    if (facts?.rowCount !== null && facts?.rowCount !== undefined) instruments.rows.record(facts.rowCount, attributes);
     span.setAttributes(attributes);
     if (facts?.rowCount !== null && facts?.rowCount !== undefined) span.setAttribute(ATTRIBUTES.rowCount, facts.rowCount);
     if (facts?.truncated !== null && facts?.truncated !== undefined) span.setAttribute(ATTRIBUTES.truncated, facts.truncated);

@@ -410,6 +410,8 @@ describe('telemetry without an SDK, with globals, and from the client trace cont
     expect((await plain.callTool('nope')).isError).toBe(true);
     await plain.close();
 
+    // Created before the host registers its SDK: conexor follows the registration, for spans and metrics alike.
+    const global = await createConexor(knex);
     const otel = harness();
     trace.setGlobalTracerProvider(otel.telemetry.tracerProvider);
     metrics.setGlobalMeterProvider(otel.telemetry.meterProvider);
@@ -421,14 +423,13 @@ describe('telemetry without an SDK, with globals, and from the client trace cont
       expect(await otel.points('conexor.tool.calls')).toEqual([]);
 
       // By default, the providers the host registered globally.
-      const global = await createConexor(knex);
       expect((await global.callTool('count_orders')).structuredContent).toEqual({ count: 1 });
-      await global.close();
       expect(otel.toolSpans().map((span) => span.attributes['db.system.name'])).toEqual(['sqlite']);
       expect(sumsBy(await otel.points('conexor.tool.calls'), () => 'all')).toEqual({ all: 1 });
     } finally {
       trace.disable();
       metrics.disable();
+      await global.close();
     }
   });
 
