@@ -161,7 +161,14 @@ export class CallPipeline {
       if (!listedByTable.has(tool.table)) listedByTable.set(tool.table, []);
     }
     for (const tool of selection.tools) if (tool.form === 'typed') listedByTable.get(tool.table)?.push(tool.name);
-    const searchable = [...listedByTable].map(([entry, tools]) => ({ entry, tools }));
+    const writesByTable = new Map<TableEntry, Set<string>>();
+    for (const tool of selection.allowedTyped) {
+      if (tool.spec.operation === 'read') continue;
+      let operations = writesByTable.get(tool.table);
+      if (!operations) writesByTable.set(tool.table, (operations = new Set()));
+      operations.add(tool.spec.operation);
+    }
+    const searchable = [...listedByTable].map(([entry, tools]) => ({ entry, tools, writes: [...(writesByTable.get(entry) ?? [])] }));
     const finders = new Map<ToolKindSpec, (name: string) => TableEntry | undefined>();
     const finder = (spec: ToolKindSpec) => {
       let find = finders.get(spec);

@@ -27,7 +27,8 @@ export function serverInstructions(dialect: Dialect, selection: Selection, table
   const generic = tools.filter((tool) => tool.form === 'generic').map((tool) => tool.name);
   const typedTables = new Set(typed.map((tool) => tool.table));
   const related = selection.allowedTyped.some((tool) => tool.table.exposed.relations.length > 0);
-  const lines = [`Read-only access to a ${dialect} database: ${tables} tables, ${tools.length} tools.`];
+  const writes = tools.some((tool) => tool.form !== 'search' && tool.spec.operation !== 'read');
+  const lines = [`${writes ? 'Read and write' : 'Read-only'} access to a ${dialect} database: ${tables} tables, ${tools.length} tools.`];
   if (kinds.size > 0) {
     const per = (['query', 'lookup', 'count', 'aggregate'] as const).filter((kind) => kinds.has(kind)).map((kind) => KIND_HELP[kind]);
     lines.push(`${generic.length > 0 ? `Typed tools for ${typedTables.size} of the tables` : 'Per table'}: ${per.join(', ')}.`);
@@ -45,6 +46,11 @@ export function serverInstructions(dialect: Dialect, selection: Selection, table
       ? [`relation.field (e.g. customer.country) reads a related row in columns, where, order_by, group_by and metrics; paths follow to-one relations up to ${MAX_PATH_HOPS} deep (address.city.country.name).`]
       : []),
     `At most ${options.maxRows} rows per call; truncated=true means more match (use offset).`,
+    ...(writes
+      ? [
+          'Writes change data, one transaction per call: insert {rows}; update/delete by key ({key fields, set}) or filtered ({where, set, max_affected}: more matches than max_affected change nothing). Results give the keys and new values. Prefer by-key calls; count first when unsure.',
+        ]
+      : []),
     'The resource conexor://schema lists tables, fields, keys and relations as JSON.',
   );
   if (options.instructions) lines.push(options.instructions);

@@ -41,6 +41,8 @@ const input = z.strictObject({
 export interface SearchableTable {
   readonly entry: TableEntry;
   readonly tools: readonly string[];
+  /** The write operations the caller may use on the table (through typed or generic tools); empty when none. */
+  readonly writes?: readonly string[];
 }
 
 /**
@@ -66,12 +68,13 @@ export function searchTables(tables: readonly SearchableTable[], args: unknown):
   const page = matched.slice(offset, offset + limit);
   const more = offset + page.length < matched.length;
   const summary = `${matched.length} ${matched.length === 1 ? 'table' : 'tables'}${page.length < matched.length ? `, showing ${offset + 1}–${offset + page.length}` : ''}${more ? `; next offset ${offset + page.length}` : ''}`;
-  const lines = page.map(({ entry, tools }) => (detail === 'names' ? nameLine(entry) : detailBlock(entry, tools)));
-  const structured = page.map(({ entry, tools }) => ({
+  const lines = page.map(({ entry, tools, writes }) => (detail === 'names' ? nameLine(entry) : detailBlock(entry, tools, writes ?? [])));
+  const structured = page.map(({ entry, tools, writes }) => ({
     table: entry.names.base,
     kind: entry.exposed.table.kind,
     ...(entry.exposed.table.rowEstimate != null ? { rows: entry.exposed.table.rowEstimate } : {}),
     ...(detail === 'columns' ? { description: entry.details, tools } : entry.exposed.description ? { description: clip(entry.exposed.description) } : {}),
+    ...(detail === 'columns' && writes && writes.length > 0 ? { writes: [...writes], ...(writes.includes('insert') ? { required: requiredFields(entry) } : {}) } : {}),
   }));
   return {
     content: [{ type: 'text', text: [summary, ...lines].join(detail === 'names' ? '\n' : '\n\n') }],
@@ -89,13 +92,21 @@ function nameLine(entry: TableEntry): string {
   return `${entry.names.base} (${kindWord(entry.exposed)}${rowsNote(entry)})${comment}`;
 }
 
-function detailBlock(entry: TableEntry, tools: readonly string[]): string {
+function detailBlock(entry: TableEntry, tools: readonly string[], writes: readonly string[]): string {
   const keys = entry.exposed.uniqueKeys.map((key) => key.map((column) => entry.names.fields.get(column.name) ?? column.name).join('+'));
+  const required = requiredFields(entry);
+  const writing = writes.map((operation) => (operation === 'insert' && required.length > 0 ? `insert (required: ${required.join(', ')})` : operation));
   return [
     `${entry.names.base}${rowsNote(entry)}: ${entry.details}`,
     ...(keys.length > 0 ? [`Unique: ${keys.join('; ')}.`] : []),
     ...(tools.length > 0 ? [`Tools: ${tools.join(', ')}.`] : []),
+    ...(writing.length > 0 ? [`Writes: ${writing.join(', ')}.`] : []),
   ].join(' ');
+}
+
+/** The fields an insert must set. */
+function requiredFields(entry: TableEntry): string[] {
+  return entry.exposed.access.required.map((column) => entry.names.fields.get(column.name) ?? column.name);
 }
 
 function match(tables: readonly SearchableTable[], pattern: string): SearchableTable[] {

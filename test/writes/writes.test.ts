@@ -284,6 +284,20 @@ describe.each(DIALECTS)('writes on %s', (dialect) => {
     expect(events.filter((event) => event.tool === 'delete' && event.outcome === 'ok').map((event) => [event.table?.endsWith('.regions'), event.operation])).toEqual([[true, 'delete']]);
   });
 
+  it('tells the model which tables take writes: search_tables and the instructions', async () => {
+    const { client } = await connect({ ...scoped, catalog: { mode: 'compact' } });
+    const found = await call(client, 'search_tables', { pattern: 'customers', detail: 'columns' });
+    const customers = (found.structuredContent as { tables: { table: string; writes?: string[]; required?: string[] }[] }).tables.find((table) => table.table === 'customers');
+    expect(customers).toMatchObject({ writes: ['insert', 'update', 'delete'], required: dialect === 'sqlite' ? ['name'] : ['id', 'name'] });
+    expect(textOf(found)).toMatch(/Writes: insert \(required: [a-z, ]+\), update, delete\./);
+    const view = await call(client, 'search_tables', { pattern: 'active_customers', detail: 'columns' });
+    expect((view.structuredContent as { tables: { writes?: string[] }[] }).tables[0]?.writes).toBeUndefined();
+    expect(client.getInstructions()).toMatch(/^Read and write access to a /);
+    expect(client.getInstructions()).toMatch(/max_affected/);
+    const readOnly = await connect({ ...scoped, callerPolicy: () => ({ readOnly: true }) });
+    expect(readOnly.client.getInstructions()).toMatch(/^Read-only access to a /);
+  });
+
   async function snapshot(): Promise<unknown> {
     const tables = ['customers', 'orders', 'regions', 'notes'];
     const rows = await Promise.all(tables.map((table) => db.knex(table).select().orderByRaw('1')));
