@@ -96,6 +96,23 @@ describe.each(DIALECTS)('Knex audit sink on %s', (dialect) => {
     );
   });
 
+  it('keeps the keys of the rows a write changed, and reads them back; reads carry none', async () => {
+    const write = auditEvent(1, { tool: 'update_orders', operation: 'update', rowCount: 2, keys: [{ id: 3 }, { id: 'a/b', part: 2 }] });
+    const read = auditEvent(2);
+    await knexSink(db.knex).write([write, read]);
+    expect(await readAuditTrail(db.knex, { order: 'asc' })).toStrictEqual([write, read]);
+  });
+
+  it('an audit table created before writes existed takes reads as is, and createAuditTable adds the keys column', async () => {
+    await db.knex.schema.alterTable(DEFAULT_AUDIT_TABLE, (builder) => builder.dropColumn('affected_keys'));
+    await knexSink(db.knex).write([auditEvent(1)]);
+    await expect(knexSink(db.knex).write([auditEvent(2, { operation: 'delete', keys: [{ id: 1 }] })])).rejects.toThrow();
+    await createAuditTable(db.knex);
+    expect(await db.knex.schema.hasColumn(DEFAULT_AUDIT_TABLE, 'affected_keys')).toBe(true);
+    await knexSink(db.knex).write([auditEvent(3, { operation: 'delete', keys: [{ id: 1 }] })]);
+    expect((await readAuditTrail(db.knex, { order: 'asc' })).map((event) => event.keys ?? null)).toEqual([null, [{ id: 1 }]]);
+  });
+
   it('stores the time as epoch milliseconds and the ISO string as given', async () => {
     await knexSink(db.knex).write([auditEvent(1, { timestamp: '2025-03-01T12:00:00.123Z' })]);
     const row = await db.knex(DEFAULT_AUDIT_TABLE).first<{ ts: number | string; ts_iso: string }>('ts', 'ts_iso');
