@@ -1,6 +1,7 @@
 /**
- * Size of the generated tool list for the Chinook sample database on each dialect, in every catalog mode: bytes
- * and o200k_base tokens (js-tiktoken) of the `tools/list` result, conexor's own estimate, and bytes per tool kind.
+ * Size of the generated tool list for the Chinook sample database on each dialect, in every catalog mode, read-only
+ * and with `writes: true`: bytes and o200k_base tokens (js-tiktoken) of the `tools/list` result, conexor's own
+ * estimate, and bytes per tool kind.
  *
  *   npx tsx bench/tool-sizes.ts
  */
@@ -16,7 +17,8 @@ import { countTokens } from '../test/support/tokens.js';
 const BEFORE_TOKENS = 25_818;
 
 function kindOf(name: string): string {
-  if (['search_tables', 'query', 'count', 'aggregate'].includes(name)) return 'generic';
+  if (['search_tables', 'query', 'count', 'aggregate', 'insert', 'update', 'delete'].includes(name)) return 'generic';
+  if (/^(insert|update|delete)_/.test(name)) return name.split('_')[0] ?? 'write';
   if (name.startsWith('count_')) return 'count';
   if (name.startsWith('aggregate_')) return 'aggregate';
   return name.includes('_by_') ? 'lookup' : 'query';
@@ -26,8 +28,8 @@ for (const dialect of DIALECTS) {
   const db = await createTestDatabase(dialect, 'cx_bench');
   try {
     await loadChinook(db.knex, dialect);
-    for (const mode of ['auto', 'typed', 'compact'] as const) {
-      const conexor = await createConexor(db.knex, { catalog: { mode }, audit: false });
+    for (const [mode, writes] of [['auto', false], ['typed', false], ['compact', false], ['auto', true], ['typed', true], ['compact', true]] as const) {
+      const conexor = await createConexor(db.knex, { catalog: { mode }, audit: false, writes });
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       const client = new Client({ name: 'sizes', version: '1' });
       await Promise.all([conexor.createServer().connect(serverSide), client.connect(clientSide)]);
@@ -37,7 +39,7 @@ for (const dialect of DIALECTS) {
       const kinds: Record<string, number> = {};
       for (const tool of listed.tools) kinds[kindOf(tool.name)] = (kinds[kindOf(tool.name)] ?? 0) + Buffer.byteLength(JSON.stringify(tool));
       console.log(
-        `${dialect.padEnd(10)} ${mode.padEnd(7)} ${String(listed.tools.length).padStart(2)} tools, ${Buffer.byteLength(text)} B, ${tokens} o200k tokens ` +
+        `${dialect.padEnd(10)} ${mode.padEnd(7)} ${writes ? 'writes' : 'reads '} ${String(listed.tools.length).padStart(3)} tools, ${Buffer.byteLength(text)} B, ${tokens} o200k tokens ` +
           `(estimate ${estimateTokens(text)}, ${(estimateTokens(text) / tokens).toFixed(2)}×; before ${BEFORE_TOKENS}: ${(BEFORE_TOKENS / tokens).toFixed(1)}× less); ` +
           Object.entries(kinds).map(([kind, bytes]) => `${kind} ${bytes} B`).join(', '),
       );
