@@ -9,6 +9,7 @@ import { Executor } from './execute/execute.js';
 import { createWriteRunner } from './execute/read-write.js';
 import { WriteExecutor } from './execute/write.js';
 import { toQueryError } from './execute/errors.js';
+import { checkConnection } from './execute/connection.js';
 import { createReadOnlyRunner, type ClosableRunner, type ReadOnlyRunner } from './execute/read-only.js';
 import { SQLITE_WORKERS_DEFAULT } from './execute/sqlite-workers.js';
 import { POOL_GUARD_DEFAULTS, createPoolGuard } from './limits/pool-guard.js';
@@ -73,13 +74,16 @@ export interface CallContext {
 
 /**
  * Introspects the database behind `knex`, applies the policy and compiles the tool catalog.
- * Throws {@link ConfigurationError} for bad options or a policy naming what does not exist,
- * {@link UnsupportedDialectError} for an unsupported Knex client, {@link IntrospectionError} when the catalog
- * cannot be read.
+ * Throws {@link ConfigurationError} for bad options or a policy naming what does not exist (a table, a column, a
+ * schema in `schemas`), {@link UnsupportedDialectError} for an unsupported Knex client, {@link IntrospectionError}
+ * when the database cannot be reached ("Could not connect to the PostgreSQL database: …", never the password) or its
+ * catalog cannot be read.
  */
 export async function createConexor(knex: Knex, options?: ConexorOptions): Promise<Conexor> {
   const resolved = resolveOptions(options, PACKAGE_VERSION);
   const dialect = dialectOf(knex);
+  // One round trip first: a wrong password or database name fails here, in one clear line, not as a query error.
+  await checkConnection(knex, dialect);
   let model: DatabaseModel;
   try {
     model = await introspect(knex, resolved.schemas ? { schemas: resolved.schemas } : {});

@@ -7,4 +7,6 @@ import type { DatabaseModel, IntrospectOptions } from './model.js';
  */
 export interface Introspector {
   introspect(knex: Knex, options: IntrospectOptions): Promise<DatabaseModel>;
+  /** Names of the schemas (PostgreSQL, system schemas left out), databases (MySQL) or attached databases (SQLite). */
+  listSchemas(knex: Knex): Promise<string[]>;
 }

@@ -142,6 +142,11 @@ export const mysqlIntrospector: Introspector = {
     const catalog = await readCatalog(knex, schemas, server);
     return { dialect: 'mysql', tables: buildTables(catalog, server) };
   },
+  async listSchemas(knex) {
+    return (await selectRows(knex, 'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME', [])).map((row) =>
+      requiredText(row, 'name'),
+    );
+  },
 };
 
 async function readServerInfo(knex: Knex): Promise<ServerInfo> {

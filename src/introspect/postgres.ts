@@ -31,6 +31,9 @@ type Row = Record<string, unknown>;
  * rows, so listing them too would offer the same rows twice. A child whose ancestors are all elsewhere or
  * unreadable stays. System schemas are always skipped. A null schema list means the connection's current schema.
  */
+/** Schema names, without the system schemas introspection never reads. */
+const SCHEMAS_SQL = `SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname`;
+
 const RELATIONS_SQL = `
 WITH RECURSIVE wanted AS (
   SELECT n.oid, n.nspname
@@ -474,4 +477,9 @@ async function introspect(knex: Knex, options: IntrospectOptions): Promise<Datab
  * schemas are never read. Partitioned tables appear once, as tables; their partitions do not, nor do the
  * inheritance children of a readable table in the same schemas (the ancestor's rows include theirs).
  */
-export const postgresIntrospector: Introspector = { introspect };
+export const postgresIntrospector: Introspector = {
+  introspect,
+  async listSchemas(knex) {
+    return rowsOf(await knex.raw(SCHEMAS_SQL)).map((row) => str(row.name));
+  },
+};

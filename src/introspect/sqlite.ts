@@ -163,6 +163,9 @@ export const sqliteIntrospector: Introspector = {
     sampled.sort((a, b) => (a.schema === b.schema ? compare(a.name, b.name) : compare(a.schema, b.schema)));
     return { dialect: 'sqlite', tables: sampled };
   },
+  async listSchemas(knex) {
+    return rowsOf<{ name: string }>(await knex.raw('SELECT name FROM pragma_database_list ORDER BY seq')).map((row) => row.name);
+  },
 };
 
 /**

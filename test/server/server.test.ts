@@ -226,7 +226,7 @@ describe('configuration mistakes fail at creation', () => {
   it.each([
     ['pg', 'postgres://cx_user:Sup3rS3cret@127.0.0.1:1/nope'],
     ['mysql2', 'mysql://cx_user:Sup3rS3cret@127.0.0.1:1/nope'],
-  ])('an unreachable %s database fails with IntrospectionError and no credentials', async (client, url) => {
+  ])('an unreachable %s database fails with IntrospectionError, without the password or the connection string', async (client, url) => {
     const knex = knexFactory({ client, connection: url, acquireConnectionTimeout: 2_000, pool: { min: 0, max: 1 } });
     try {
       const error = await createConexor(knex).then(
@@ -235,8 +235,9 @@ describe('configuration mistakes fail at creation', () => {
       );
       expect(error).toBeInstanceOf(IntrospectionError);
       const message = (error as Error).message;
-      expect(message).toMatch(/unavailable|could not/i);
-      expect(message).not.toMatch(/Sup3rS3cret|cx_user|127\.0\.0\.1/);
+      // The driver's reason names the address it tried (the operator needs it), never the password nor the URL.
+      expect(message).toMatch(/^Could not connect to the (PostgreSQL|MySQL\/MariaDB) database: .*ECONNREFUSED 127\.0\.0\.1:1/);
+      expect(message).not.toMatch(/Sup3rS3cret|:\/\//);
     } finally {
       await knex.destroy();
     }
