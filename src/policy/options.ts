@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
 import type { AuditOptions } from '../audit/auditor.js';
 import type { AuditSink, AuditValues } from '../audit/event.js';
+import { closest } from '../shared/suggest.js';
 import { isValidTimeZone } from '../shared/time.js';
 import type { CallerIdentity, CallerPolicy, RequestContext, ScopeValue } from './caller.js';
 
@@ -203,8 +204,7 @@ const writesSchema = z.strictObject({
   confirmTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
 });
 
-const optionsSchema = z
-  .strictObject({
+const optionsObject = z.strictObject({
     schemas: z.array(z.string().min(1)).min(1).max(100).optional(),
     tables: z.strictObject({ include: nameList.optional(), exclude: nameList.optional() }).optional(),
     views: z.boolean().optional(),
@@ -277,16 +277,132 @@ const optionsSchema = z
       ])
       .optional(),
     identify: z.custom<NonNullable<ConexorOptions['identify']>>((value) => typeof value === 'function', 'expected a function').optional(),
-    // `true` is `{}` and `false` is absent, so a mistake inside the object is reported at its own path (a union
-    // would say only "writes: Invalid input").
-    writes: z.preprocess((value) => (value === true ? {} : value === false ? undefined : value), writesSchema.optional()),
+    writes: z.union([z.boolean(), writesSchema]).optional(),
     // Checked by hand: a union would report a wrong provider as "Invalid input" instead of naming it.
     telemetry: z.unknown().superRefine(checkTelemetry).optional(),
     logger: z
       .custom<Logger>((value) => typeof (value as Partial<Logger> | null)?.warn === 'function', 'expected a pino logger')
       .optional(),
-  })
-  .optional();
+});
+const optionsSchema = optionsObject.optional();
+
+/**
+ * The options a JSON file can hold (no functions, loggers or sinks), validated by the library's own rules: the CLI's
+ * `--config` file is checked against it.
+ */
+export const jsonOptionsSchema = optionsObject.pick({
+  schemas: true,
+  tables: true,
+  views: true,
+  hiddenColumns: true,
+  allowedColumns: true,
+  hideSecretColumns: true,
+  maxRows: true,
+  defaultLimit: true,
+  maxResultBytes: true,
+  maxValueChars: true,
+  statementTimeoutMs: true,
+  limits: true,
+  timeZone: true,
+  aggregates: true,
+  catalog: true,
+  relations: true,
+  writes: true,
+  serverInfo: true,
+  instructions: true,
+  describe: true,
+  concurrency: true,
+});
+
+/** {@link ConexorOptions} that JSON can express. */
+export type JsonOptions = z.infer<typeof jsonOptionsSchema>;
+
+/**
+ * One line per problem zod found in `value` checked against `schema`: `path: message`. An unknown key gets the close
+ * known keys at its place (`tables.exlude: unknown key; did you mean "exclude"?`); a union reports the problems of the
+ * branch the value was meant for (an object for an object branch) rather than zod's bare "Invalid input".
+ */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, prefix: readonly PropertyKey[] = []): string[] {
+  // A required key spelled wrong is reported once, as the unknown key, not also as missing.
+  const suggested = new Set(
+    issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.flatMap((key) => {
+            const here = schemaAt(schema, issue.path);
+            return closest(key, here ? keysOf(here) : []).map((name) => pathText([...issue.path, name]));
+          })
+        : [],
+    ),
+  );
+  const wanted = issues.filter((issue) => !(issue.code === 'invalid_type' && issue.input === undefined && suggested.has(pathText(issue.path))));
+  return wanted.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    const here = schemaAt(schema, issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      const known = here ? keysOf(here) : [];
+      return issue.keys.map((key) => {
+        const close = closest(key, known);
+        const hint = close.length ? `; did you mean ${close.map((name) => `"${name}"`).join(' or ')}?` : known.length ? `; known keys: ${known.join(', ')}` : '';
+        return `${pathText([...path, key])}: unknown key${hint}`;
+      });
+    }
+    if (issue.code === 'invalid_union') {
+      const branches = here ? unionOptions(here) : [];
+      // The branch that got past the type check is the one the value was written for.
+      const meant = issue.errors.findIndex((errors) => !errors.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0));
+      const branch = branches[meant];
+      if (meant >= 0 && branch) return describeIssues(issue.errors[meant] ?? [], branch, path);
+      const expected = issue.errors.flatMap((errors) => errors.map((inner) => (inner.code === 'invalid_type' ? inner.expected : null)));
+      if (expected.every((name) => name !== null)) return [`${pathText(path)}: expected ${[...new Set(expected)].join(' or ')}`];
+    }
+    return [`${pathText(path)}: ${issue.message}`];
+  });
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : 'options';
+}
+
+/** The schema at `path` inside `schema`, through optional wrappers, objects, records, arrays and unions. */
+function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let current: z.ZodType | undefined = unwrap(schema);
+  for (const segment of path) {
+    if (!current) return undefined;
+    current = unwrap(childOf(current, segment));
+  }
+  return current;
+}
+
+function childOf(schema: z.ZodType, segment: PropertyKey): z.ZodType | undefined {
+  if (schema instanceof z.ZodObject) return (schema.shape as Record<string, z.ZodType>)[String(segment)];
+  if (schema instanceof z.ZodRecord) return schema.valueType as z.ZodType;
+  if (schema instanceof z.ZodArray) return schema.element as z.ZodType;
+  if (schema instanceof z.ZodUnion) {
+    for (const option of schema.options as readonly z.ZodType[]) {
+      const child = childOf(unwrap(option) ?? option, segment);
+      if (child) return child;
+    }
+  }
+  return undefined;
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+  return current;
+}
+
+function unionOptions(schema: z.ZodType): readonly z.ZodType[] {
+  return schema instanceof z.ZodUnion ? (schema.options as readonly z.ZodType[]) : [];
+}
+
+function keysOf(schema: z.ZodType): string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  return unionOptions(schema).flatMap((option) => {
+    const inner = unwrap(option);
+    return inner ? keysOf(inner) : [];
+  });
+}
 
 /** `telemetry`: `false`, or providers that have `getTracer` / `getMeter`. */
 function checkTelemetry(value: unknown, context: z.RefinementCtx): void {
@@ -375,10 +491,7 @@ export const DEFAULTS = {
 export function resolveOptions(options: ConexorOptions | undefined, packageVersion: string): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const path = issue.path.length ? issue.path.join('.') : 'options';
-      return `${path}: ${issue.message}`;
-    });
+    const problems = describeIssues(parsed.error.issues, optionsObject);
     throw new ConfigurationError(`Invalid conexor options: ${problems.join('; ')}`);
   }
   const value = parsed.data ?? {};
