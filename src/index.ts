@@ -43,6 +43,7 @@ export {
   type CreatedApiKey,
   type ManagedApiKeyStore,
   type NewApiKey,
+  type SerializedApiKeyRecord,
   type StaticApiKey,
 } from './auth/api-keys.js';
 export type { AccessTokenClaims, OAuthOptions } from './auth/oauth.js';

@@ -157,10 +157,27 @@ function authInfoOf(record: ApiKeyRecord): AuthInfo {
   };
 }
 
-/** A key for {@link StaticApiKeyStore}: a plaintext key (hashed at once, never kept) or a stored record. */
+/**
+ * An {@link ApiKeyRecord} as JSON holds it, dates as ISO 8601 strings: what `conexor keys generate` prints, to be
+ * kept in a host's configuration.
+ */
+export interface SerializedApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly hash: string;
+  readonly scopes?: readonly string[];
+  readonly createdAt?: string | null;
+  readonly expiresAt?: string | null;
+  readonly revokedAt?: string | null;
+  readonly lastUsedAt?: string | null;
+  readonly policy?: CallerPolicy | null;
+}
+
+/** A key for {@link StaticApiKeyStore}: a plaintext key (hashed at once, never kept), a stored record, or its JSON form. */
 export type StaticApiKey =
   | { key: string; name: string; scopes?: readonly string[]; expiresAt?: Date | null; policy?: CallerPolicy | null }
-  | ApiKeyRecord;
+  | ApiKeyRecord
+  | SerializedApiKeyRecord;
 
 /**
  * Keys from configuration or the environment, for simple deployments. Plaintext keys are hashed when the store
@@ -172,7 +189,7 @@ export class StaticApiKeyStore implements ApiKeyStore {
 
   constructor(keys: readonly StaticApiKey[]) {
     for (const entry of keys) {
-      const record = 'key' in entry ? recordFromPlaintext(entry) : entry;
+      const record = 'key' in entry ? recordFromPlaintext(entry) : recordFromStored(entry);
       if (this.records.has(record.id)) throw new TypeError(`Duplicate API key id "${record.id}".`);
       this.records.set(record.id, record);
     }
@@ -203,6 +220,34 @@ export class StaticApiKeyStore implements ApiKeyStore {
     this.lastUsed.set(id, at);
     return Promise.resolve();
   }
+}
+
+const ID_PATTERN = /^[a-z2-7]{12}$/;
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+/** A stored record, its dates read from ISO strings when it comes from JSON; checked, since a typo would lock a key out. */
+function recordFromStored(entry: ApiKeyRecord | SerializedApiKeyRecord): ApiKeyRecord {
+  const id = String(entry.id);
+  if (!ID_PATTERN.test(id)) throw new TypeError(`API key record "${String(entry.name)}": id must be 12 characters a-z, 2-7 (got "${id}").`);
+  if (!HASH_PATTERN.test(String(entry.hash))) throw new TypeError(`API key record ${id}: hash must be 64 lowercase hex characters (SHA-256).`);
+  const date = (field: 'createdAt' | 'expiresAt' | 'revokedAt' | 'lastUsedAt'): Date | null => {
+    const value: unknown = entry[field];
+    if (value === undefined || value === null) return null;
+    const parsed = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+    if (Number.isNaN(parsed.getTime())) throw new TypeError(`API key record ${id}: ${field} must be an ISO 8601 date or null.`);
+    return parsed;
+  };
+  return {
+    id,
+    name: entry.name,
+    hash: entry.hash,
+    scopes: [...(entry.scopes ?? [])],
+    createdAt: date('createdAt') ?? new Date(0),
+    expiresAt: date('expiresAt'),
+    revokedAt: date('revokedAt'),
+    lastUsedAt: date('lastUsedAt'),
+    policy: entry.policy ?? null,
+  };
 }
 
 function recordFromPlaintext(entry: {

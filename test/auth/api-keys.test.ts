@@ -8,6 +8,7 @@ import {
   parseApiKey,
   verifyApiKey,
   type ApiKeyRecord,
+  type SerializedApiKeyRecord,
 } from '../../src/auth/api-keys.js';
 
 const ID = 'abcdefghij27';
@@ -234,5 +235,19 @@ describe('StaticApiKeyStore', () => {
       { key: sameIdOtherSecret, name: 'two' },
     ])).toThrow(/Duplicate API key id/);
     expect(() => StaticApiKeyStore.fromEnvironment(`${key},${key}`)).toThrow(TypeError);
+  });
+
+  it('takes a record as JSON holds it, dates as ISO strings, and refuses a malformed one', async () => {
+    const { key, record } = generateApiKey({ name: 'json', expiresAt: new Date(Date.now() + 60_000) });
+    const json = JSON.parse(JSON.stringify(record)) as SerializedApiKeyRecord;
+    const store = new StaticApiKeyStore([json]);
+    expect(await verifyApiKey(store, key)).toMatchObject({ clientId: record.id });
+    expect((await store.find(record.id))?.expiresAt).toEqual(record.expiresAt);
+    // Expired a minute ago: the string date is compared as a date, not as text.
+    const expired = new StaticApiKeyStore([{ ...json, expiresAt: new Date(Date.now() - 60_000).toISOString() }]);
+    expect(await verifyApiKey(expired, key)).toBeNull();
+    expect(() => new StaticApiKeyStore([{ ...json, expiresAt: 'next week' }])).toThrow(/expiresAt must be an ISO 8601 date or null/);
+    expect(() => new StaticApiKeyStore([{ ...json, hash: 'abc' }])).toThrow(/hash must be 64 lowercase hex characters/);
+    expect(() => new StaticApiKeyStore([{ ...json, id: 'UPPER' }])).toThrow(/id must be 12 characters/);
   });
 });
