@@ -14,7 +14,24 @@ export function createProgram(): Command {
   const program = new Command('conexor')
     .description('Serve a database as MCP tools: safe, typed, read-only access for AI models.')
     .version(version, '-v, --version')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Environment:
+  CONEXOR_DB         default for --db (keeps a password out of process listings and client configs)
+  CONEXOR_LOG_LEVEL  default for --log-level: fatal, error, warn (default), info, debug, trace or silent
+  CONEXOR_API_KEYS   extra API keys serve --http accepts, separated by commas or spaces
+
+Examples:
+  $ conexor demo
+  $ conexor tools --db ./shop.sqlite
+  $ conexor serve --db postgres://app@localhost:5432/shop --config conexor.json
+  $ conexor keys generate --name ci
+
+Run "conexor <command> --help" for a command's flags; docs/cli.md has them all.
+`,
+    );
   registerServeCommand(program);
   registerToolsCommand(program);
   registerKeysCommands(program);

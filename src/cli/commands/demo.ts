@@ -10,7 +10,7 @@ import { openDatabase, parseDatabaseTarget } from '../database.js';
 import { CliError, describeError } from '../errors.js';
 import { servingKeys } from '../key-store.js';
 import { untilShutdown } from '../lifecycle.js';
-import { integerIn, policyOptions } from '../options.js';
+import { integerIn, keyTableExcluded } from '../options.js';
 import { loadHttp } from './serve.js';
 
 const DEMO_TABLES = new Set<string>([...DEMO_SHOP_TABLES, DEFAULT_API_KEY_TABLE]);
@@ -72,6 +72,14 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('create a demo shop database (SQLite) and serve it over HTTP with a fresh API key')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ conexor demo                                   # ./conexor-demo.sqlite, http://127.0.0.1:3333/mcp
+  $ conexor demo --port 0 --file /tmp/shop.sqlite  # any free port
+`,
+    )
     .option('--port <port>', 'port to listen on (0: any free port)', integerIn(0, 65_535), 3333)
     .option('--file <path>', 'SQLite file to create; a previous demo database there is replaced', './conexor-demo.sqlite')
     .action(async (flags: { port: number; file: string }) => {
@@ -83,7 +91,7 @@ export function registerDemoCommand(program: Command): void {
         await createApiKeyTable(knex);
         const { key } = await createApiKey(new KnexApiKeyStore(knex), { name: 'demo' });
         const { store } = await servingKeys(knex, DEFAULT_API_KEY_TABLE, process.env.CONEXOR_API_KEYS);
-        const conexor = await createConexor(knex, policyOptions({ views: true, keysTable: DEFAULT_API_KEY_TABLE }));
+        const conexor = await createConexor(knex, keyTableExcluded(DEFAULT_API_KEY_TABLE));
         const { serveHttp } = await loadHttp();
         const endpoint = await serveHttp(conexor, { host: '127.0.0.1', port: flags.port, store, allowedOrigins: [] });
         process.stdout.write(`${demoInstructions(endpoint.url, key, file)}\n`);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Knex } from 'knex';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
 import type * as HttpModule from '../http.js';
@@ -9,9 +9,10 @@ import { openDatabase, parseDatabaseTarget, type DatabaseTarget } from '../datab
 import { CliError, UsageError } from '../errors.js';
 import { servingKeys } from '../key-store.js';
 import { untilShutdown } from '../lifecycle.js';
-import { addPolicyOptions, collect, databaseOption, integerIn, policyOptions, type PolicyFlags } from '../options.js';
+import { AUDIT_VALUES, parseAuditSink, type AuditSinkSpec } from '../config.js';
+import { addPolicyOptions, collect, databaseOption, integerIn, resolveSettings, withLogging, type AuditFlags, type PolicyFlags } from '../options.js';
 
-interface ServeFlags extends PolicyFlags {
+interface ServeFlags extends PolicyFlags, AuditFlags {
   db: string;
   http?: number;
   host: string;
@@ -39,6 +40,20 @@ export function registerServeCommand(program: Command): void {
   const command = program
     .command('serve')
     .description('serve the database as MCP tools: over stdio (default, e.g. for Claude Desktop) or Streamable HTTP with --http')
+    .addHelpText(
+      'after',
+      `
+Settings come from, in order of precedence: flags (and their environment variables), the --config file, defaults.
+--exclude and --hide add to the config file's exclusions instead of replacing them. See docs/cli.md.
+
+Examples:
+  $ conexor serve --db ./shop.sqlite                                  # stdio, for Claude Desktop / Claude Code
+  $ CONEXOR_DB=postgres://app:secret@db:5432/shop conexor serve       # the password stays out of the process list
+  $ conexor serve --db mysql://app@db/shop --http 3333 --audit file:./audit.log
+  $ conexor serve --db ./shop.sqlite --config conexor.json --catalog compact --exclude 'tmp_*'
+  $ conexor serve --db ./shop.sqlite --schema main --hide customers.email --no-aggregates --time-zone Europe/Paris
+`,
+    )
     .addOption(databaseOption());
   addPolicyOptions(command)
     .option('--http <port>', 'serve Streamable HTTP at /mcp on this port (0: any free port) instead of stdio', integerIn(0, 65_535))
@@ -46,6 +61,10 @@ export function registerServeCommand(program: Command): void {
     .option('--keys-db <url>', 'database holding the API key table, if not --db')
     .option('--no-auth', 'with --http: accept requests without an API key (only behind authentication of your own)')
     .option('--allowed-origin <origin>', 'with --http: browser origin allowed to call the endpoint; repeatable', collect)
+    .addOption(
+      new Option('--audit <sink>', 'audit trail of every call: stderr (default), file:<path> (appended, JSON lines) or off').argParser(auditSinkOption),
+    )
+    .addOption(new Option('--audit-values <mode>', 'argument values in the audit trail: clear (default), hash or redact').choices(AUDIT_VALUES))
     .option(
       '--max-line-bytes <n>',
       `over stdio: longest request line in bytes; longer ones are dropped and answered with an error (default ${STDIO_DEFAULTS.maxLineBytes})`,
@@ -58,14 +77,15 @@ export function registerServeCommand(program: Command): void {
       } else if (flags.maxLineBytes !== undefined) {
         throw new UsageError('--max-line-bytes: only used over stdio, without --http.');
       }
+      const settings = resolveSettings(flags, cmd);
       const target = parseDatabaseTarget(flags.db);
       const keysTarget = flags.keysDb === undefined ? undefined : parseDatabaseTarget(flags.keysDb);
       const knex = await openDatabase(target);
       try {
-        const conexor = await createConexor(knex, policyOptions(flags));
+        const conexor = await createConexor(knex, withLogging(settings));
         try {
           if (flags.http === undefined) await serveOverStdio(conexor, target, flags.maxLineBytes);
-          else await serveOverHttp(conexor, knex, target, keysTarget, flags, flags.http);
+          else await serveOverHttp(conexor, knex, target, keysTarget, { ...flags, keysTable: settings.keysTable }, flags.http);
         } finally {
           // Pending audit events are written and the SQLite worker processes stop before the database is released.
           await conexor.close();
@@ -134,4 +154,10 @@ export async function loadHttp(): Promise<typeof HttpModule> {
     }
     throw error;
   }
+}
+
+function auditSinkOption(value: string): AuditSinkSpec {
+  const sink = parseAuditSink(value);
+  if (!sink) throw new InvalidArgumentError('expected stderr, off or file:<path>.');
+  return sink;
 }
