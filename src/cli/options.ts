@@ -3,6 +3,7 @@ import pino from 'pino';
 import { pinoSink } from '../audit/sinks.js';
 import type { AuditValues } from '../audit/event.js';
 import { DEFAULT_API_KEY_TABLE } from '../auth/knex-store.js';
+import { ConfigurationError } from '../errors.js';
 import type { ConexorOptions } from '../policy/options.js';
 import { isValidTimeZone } from '../shared/time.js';
 import { LOG_LEVELS, loadConfig, parseAuditSink, type AuditSinkSpec, type CliConfig, type LogLevel } from './config.js';
@@ -239,4 +240,15 @@ export function withLogging(settings: CliSettings): ConexorOptions {
     }
   }
   return { ...settings.options, logger, audit: { sinks: [pinoSink(auditLogger)], ...(values ? { values } : {}) } };
+}
+
+/**
+ * A creation error in the words the user typed: a schema named by `--schema` is reported as `--schema: no schema
+ * "pubilc"; did you mean "public"?`; one from the config file keeps the key path `schemas:`.
+ */
+export function inFlagTerms(error: unknown, flags: Pick<PolicyFlags, 'schema'>): unknown {
+  if (flags.schema && error instanceof ConfigurationError && error.message.startsWith('schemas: ')) {
+    return new UsageError(`--schema${error.message.slice('schemas'.length)}`);
+  }
+  return error;
 }

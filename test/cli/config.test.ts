@@ -212,12 +212,16 @@ for (const dialect of DIALECTS) {
       expect(schemas).not.toContain('"name"');
     });
 
-    it('refuses a --schema with a typo, suggesting the existing one', async () => {
+    it('refuses a schema with a typo, in --schema or the config file, suggesting the existing one', async () => {
       const typo = dialect === 'sqlite' ? 'mian' : `${fixture.schema.slice(0, -1)}${fixture.schema.endsWith('z') ? 'y' : 'z'}`;
-      const result = await cli(['tools', '--db', fixture.db, '--schema', typo]);
-      expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`no ${{ sqlite: 'attached database', postgresql: 'schema', mysql: 'database' }[dialect]} "${typo}"; did you mean "${fixture.schema}"?`);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      const missing = `no ${{ sqlite: 'attached database', postgresql: 'schema', mysql: 'database' }[dialect]} "${typo}"; did you mean "${fixture.schema}"?`;
+      const flag = await cli(['serve', '--db', fixture.db, '--schema', typo]);
+      expect(flag.code).toBe(2);
+      expect(flag.stderr).toContain(`error: --schema: ${missing}`);
+      expect(flag.stderr.trim().split('\n')).toHaveLength(1);
+      const file = await cli(['tools', '--db', fixture.db, '--config', configFile(`typo-${dialect}.json`, { schemas: [typo] })]);
+      expect(file.code).toBe(2);
+      expect(file.stderr).toContain(`error: schemas: ${missing}`);
     });
 
     it('takes --db from CONEXOR_DB', async () => {

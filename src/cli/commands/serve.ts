@@ -10,7 +10,7 @@ import { CliError, UsageError } from '../errors.js';
 import { servingKeys } from '../key-store.js';
 import { untilShutdown } from '../lifecycle.js';
 import { AUDIT_VALUES, parseAuditSink, type AuditSinkSpec } from '../config.js';
-import { addPolicyOptions, collect, databaseOption, integerIn, resolveSettings, withLogging, type AuditFlags, type PolicyFlags } from '../options.js';
+import { addPolicyOptions, collect, databaseOption, inFlagTerms, integerIn, resolveSettings, withLogging, type AuditFlags, type PolicyFlags } from '../options.js';
 
 interface ServeFlags extends PolicyFlags, AuditFlags {
   db: string;
@@ -82,7 +82,9 @@ Examples:
       const keysTarget = flags.keysDb === undefined ? undefined : parseDatabaseTarget(flags.keysDb);
       const knex = await openDatabase(target);
       try {
-        const conexor = await createConexor(knex, withLogging(settings));
+        const conexor = await createConexor(knex, withLogging(settings)).catch((error: unknown) => {
+          throw inFlagTerms(error, flags);
+        });
         try {
           if (flags.http === undefined) await serveOverStdio(conexor, target, flags.maxLineBytes);
           else await serveOverHttp(conexor, knex, target, keysTarget, { ...flags, keysTable: settings.keysTable }, flags.http);

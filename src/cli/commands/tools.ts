@@ -3,7 +3,7 @@ import { estimateTokens } from '../../catalog/budget.js';
 import { createConexor } from '../../conexor.js';
 import { openDatabase, parseDatabaseTarget } from '../database.js';
 import { formatTable } from '../format.js';
-import { addPolicyOptions, databaseOption, resolveSettings, withLogging, type PolicyFlags } from '../options.js';
+import { addPolicyOptions, databaseOption, inFlagTerms, resolveSettings, withLogging, type PolicyFlags } from '../options.js';
 
 
 /** Registers `tools`: what a client would see in `tools/list`, and what it costs in context. */
@@ -31,7 +31,11 @@ Examples:
       const knex = await openDatabase(parseDatabaseTarget(flags.db));
       try {
         // Listing runs no call: nothing to audit.
-        const conexor = await createConexor(knex, withLogging({ ...settings, audit: { sink: { kind: 'off' }, values: undefined } }));
+        const conexor = await createConexor(knex, withLogging({ ...settings, audit: { sink: { kind: 'off' }, values: undefined } })).catch(
+          (error: unknown) => {
+            throw inFlagTerms(error, flags);
+          },
+        );
         const { tools } = conexor;
         await conexor.close();
         if (flags.json) {
