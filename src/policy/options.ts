@@ -110,7 +110,8 @@ export interface ConexorOptions {
   describe?: Record<string, string>;
   /**
    * Where conexor logs what the model is not told: the underlying cause of a failed call.
-   * @default pino at level `warn` on stderr (stdout belongs to the stdio transport)
+   * @default pino on stderr (stdout belongs to the stdio transport) at level `warn`, or `CONEXOR_LOG_LEVEL`
+   * (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`; `silent` also drops the default audit sink)
    */
   logger?: Logger;
   /**
@@ -487,6 +488,9 @@ export const DEFAULTS = {
   writes: { maxInsertRows: 100, maxAffected: 1_000, confirmAbove: 1, confirmTimeoutMs: 120_000 },
 } as const;
 
+/** Levels `CONEXOR_LOG_LEVEL` may set on the default logger; anything else leaves it at `warn`. */
+const DEFAULT_LOGGER_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** Validates options and applies defaults; throws {@link ConfigurationError} naming the first mistakes. */
 export function resolveOptions(options: ConexorOptions | undefined, packageVersion: string): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
@@ -497,6 +501,7 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
   const value = parsed.data ?? {};
   // Test suites silence the default logger (and with it the default audit sink); a host's own logger is never touched.
   const silent = process.env.CONEXOR_LOG_LEVEL === 'silent';
+  const level = DEFAULT_LOGGER_LEVELS.find((name) => name === process.env.CONEXOR_LOG_LEVEL) ?? 'warn';
   const maxRows = value.maxRows ?? DEFAULTS.maxRows;
   const defaultLimit = value.defaultLimit ?? Math.min(DEFAULTS.defaultLimit, maxRows);
   if (defaultLimit > maxRows) {
@@ -533,7 +538,7 @@ export function resolveOptions(options: ConexorOptions | undefined, packageVersi
     serverInfo: { name: value.serverInfo?.name ?? 'conexor', version: value.serverInfo?.version ?? packageVersion },
     instructions: value.instructions,
     describe: value.describe ?? {},
-    logger: value.logger ?? pino({ name: 'conexor', level: silent ? 'silent' : 'warn' }, pino.destination(2)),
+    logger: value.logger ?? pino({ name: 'conexor', level }, pino.destination(2)),
     callerPolicy: value.callerPolicy,
     scope: value.scope && { columns: value.scope.columns, values: value.scope.values, visible: value.scope.visible ?? false },
     identify: value.identify,

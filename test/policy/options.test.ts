@@ -41,3 +41,24 @@ describe('option mistakes', () => {
     expect(describeIssues(parsed.error?.issues ?? [], jsonOptionsSchema)).toEqual(['logger: unknown key; known keys: ' + Object.keys(jsonOptionsSchema.shape).join(', ')]);
   });
 });
+
+describe('CONEXOR_LOG_LEVEL', () => {
+  it('sets the level of the default logger; anything else leaves it at warn; a host logger is never touched', () => {
+    const before = process.env.CONEXOR_LOG_LEVEL;
+    try {
+      process.env.CONEXOR_LOG_LEVEL = 'debug';
+      expect(resolveOptions({}, '0.0.0').logger.level).toBe('debug');
+      process.env.CONEXOR_LOG_LEVEL = 'loud';
+      expect(resolveOptions({}, '0.0.0').logger.level).toBe('warn');
+      process.env.CONEXOR_LOG_LEVEL = 'silent';
+      const silenced = resolveOptions({}, '0.0.0');
+      expect([silenced.logger.level, silenced.silent]).toEqual(['silent', true]);
+      const own = resolveOptions({}, '0.0.0').logger.child({});
+      own.level = 'error';
+      expect(resolveOptions({ logger: own }, '0.0.0').logger.level).toBe('error');
+    } finally {
+      if (before === undefined) delete process.env.CONEXOR_LOG_LEVEL;
+      else process.env.CONEXOR_LOG_LEVEL = before;
+    }
+  });
+});
