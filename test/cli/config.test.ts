@@ -318,6 +318,26 @@ describe('audit and log level', () => {
     expect(stderr()).not.toContain('"audit"');
   });
 
+  it('takes the audit sink from the config file, a relative file: path against the file\'s folder', async () => {
+    const db = join(dir, 'audited-by-config.sqlite');
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: db }, useNullAsDefault: true });
+    await knex.schema.createTable('notes', (table) => table.increments('id'));
+    await knex.destroy();
+    const folder = mkdtempSync(join(dir, 'config-'));
+    const config = join(folder, 'conexor.json');
+    writeFileSync(config, JSON.stringify({ audit: { sink: 'file:trail/audit.jsonl', values: 'redact' } }));
+    const { client, stderr } = await serveStdio(['--db', db, '--config', config]);
+    await client.callTool({ name: 'query_notes', arguments: { where: [{ field: 'id', op: 'eq', value: 7 }] } });
+    await client.close();
+    await expect.poll(() => stderr()).toContain('stdio closed: shutting down');
+    const [record, ...more] = readFileSync(join(folder, 'trail', 'audit.jsonl'), 'utf8').trim().split('\n');
+    expect(more).toEqual([]);
+    const event = (JSON.parse(record ?? '{}') as { audit: { tool: string; arguments: unknown } }).audit;
+    expect(event.tool).toBe('query_notes');
+    // values: redact, from the file: the filter value is not in the trail.
+    expect(JSON.stringify(event.arguments)).not.toContain('7');
+  });
+
   it('logs the audit trail on stderr by default, and nothing with CONEXOR_LOG_LEVEL=silent or --audit off', async () => {
     const db = join(dir, 'logged.sqlite');
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: db }, useNullAsDefault: true });
