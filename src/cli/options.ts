@@ -213,10 +213,10 @@ function writesOf(flags: PolicyFlags, fromConfig: ConexorOptions['writes']): Con
   if (!flags.allowWrites && !fromConfig) {
     throw new UsageError('--write-tables, --write-operations: only with --allow-writes (or "writes" in the config file).');
   }
-  const base = typeof fromConfig === 'object' ? fromConfig : {};
+  // --allow-writes alone keeps the file's narrowing; --write-tables / --write-operations replace its keys.
   if (!narrowed) return typeof fromConfig === 'object' ? fromConfig : true;
   return {
-    ...base,
+    ...(typeof fromConfig === 'object' ? fromConfig : {}),
     ...(flags.writeTables ? { tables: flags.writeTables } : {}),
     ...(flags.writeOperations ? { operations: flags.writeOperations } : {}),
   };
@@ -236,7 +236,7 @@ export function withLogging(settings: CliSettings): ConexorOptions {
       // Synchronous appends: an event is on disk when its call answers, and none is lost when the process exits.
       auditLogger = pino({ name: 'conexor' }, pino.destination({ dest: sink.path, append: true, mkdir: true, sync: true }));
     } catch (error) {
-      throw new CliError(`--audit: cannot open ${sink.path}: ${describeError(error)}`, undefined, { cause: error });
+      throw new CliError(`Cannot open the audit file ${sink.path}: ${describeError(error)}`, undefined, { cause: error });
     }
   }
   return { ...settings.options, logger, audit: { sinks: [pinoSink(auditLogger)], ...(values ? { values } : {}) } };
