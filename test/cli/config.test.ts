@@ -238,7 +238,37 @@ describe('config file mistakes', () => {
     db = join(dir, 'mistakes.sqlite');
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: db }, useNullAsDefault: true });
     await knex.schema.createTable('notes', (table) => table.increments('id'));
+    await knex.schema.createTable('memos', (table) => {
+      table.increments('id');
+      table.string('body', 100).notNullable();
+    });
     await knex.destroy();
+  });
+
+  it('turns writes on with --allow-writes, narrowed by --write-tables and --write-operations or by the config file', async () => {
+    const writeTools = (names: string[]) => names.filter((name) => /^(insert|update|delete)_/.test(name));
+    const none = await cli(['tools', '--db', db, '--catalog', 'typed', '--json']);
+    expect(writeTools(toolNames(none.stdout))).toEqual([]);
+    const flags = await cli(['tools', '--db', db, '--catalog', 'typed', '--allow-writes', '--write-tables', 'memos', '--write-operations', 'insert,delete', '--json']);
+    expect(flags.code, flags.stderr).toBe(0);
+    expect(writeTools(toolNames(flags.stdout))).toEqual(['insert_memos', 'delete_memos_by_id', 'delete_memos']);
+    const file = configFile('writes-update.json', { writes: { tables: ['memos'], operations: ['update'] }, catalog: { mode: 'typed' } });
+    const fromFile = await cli(['tools', '--db', db, '--config', file, '--json']);
+    expect(writeTools(toolNames(fromFile.stdout))).toEqual(['update_memos_by_id', 'update_memos']);
+    // Served over stdio, an insert lands in the database.
+    const { client } = await serveStdio(['--db', db, '--allow-writes', '--write-tables', 'memos', '--catalog', 'typed']);
+    try {
+      const result = (await client.callTool({ name: 'insert_memos', arguments: { rows: [{ body: 'from the CLI' }] } })) as { structuredContent?: unknown };
+      expect(result.structuredContent).toEqual({ affected: 1, rows: [{ id: 1, body: 'from the CLI' }] });
+    } finally {
+      await client.close();
+    }
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: db }, useNullAsDefault: true });
+    try {
+      expect(await knex('memos').select('body')).toEqual([{ body: 'from the CLI' }]);
+    } finally {
+      await knex.destroy();
+    }
   });
 
   /** Exit 2 and one line on stderr containing every part of `expected`. */
