@@ -458,20 +458,7 @@ export class CallPipeline {
   /** Writes: the caller's scope values for every scoped table, resolved whether or not relations reach them. */
   private async writeScopeFor(table: TableEntry, context: RequestContext): Promise<ScopeResolver> {
     if (!this.options.scope) return NO_SCOPE;
-    const values = await this.options.scope.values(context);
-    const resolver: ScopeResolver = (exposed: ExposedTable) => {
-      const scope = new Map<ColumnModel, unknown>();
-      for (const column of exposed.scopeColumns) {
-        const value = values[column.name];
-        if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
-          throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
-        }
-        scope.set(column, value);
-      }
-      return scope;
-    };
-    resolver(table.exposed);
-    return resolver;
+    return scopeResolver(await this.options.scope.values(context), table);
   }
 
   /**
@@ -480,24 +467,31 @@ export class CallPipeline {
    */
   private async scopeFor(table: TableEntry, context: RequestContext): Promise<ScopeResolver> {
     if (!this.options.scope || !reachesScoped(table.fields, this.scoped)) return NO_SCOPE;
-    const values = await this.options.scope.values(context);
-    const resolver: ScopeResolver = (exposed: ExposedTable) => {
-      const scope = new Map<ColumnModel, unknown>();
-      for (const column of exposed.scopeColumns) {
-        const value = values[column.name];
-        if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
-          throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
-        }
-        scope.set(column, value);
-      }
-      return scope;
-    };
-    resolver(table.exposed);
-    return resolver;
+    return scopeResolver(await this.options.scope.values(context), table);
   }
 }
 
 const NO_SCOPE: ScopeResolver = () => new Map();
+
+/**
+ * The caller's value for each scoping column of a table; a missing or non-primitive value denies the call — checked
+ * here for the call's own table, and when a query is built for any other.
+ */
+function scopeResolver(values: Record<string, unknown>, table: TableEntry): ScopeResolver {
+  const resolver: ScopeResolver = (exposed: ExposedTable) => {
+    const scope = new Map<ColumnModel, unknown>();
+    for (const column of exposed.scopeColumns) {
+      const value = values[column.name];
+      if (value === undefined || value === null || !['string', 'number', 'boolean'].includes(typeof value)) {
+        throw new DeniedError('This call is not allowed: the request carries no scope for this data.');
+      }
+      scope.set(column, value);
+    }
+    return scope;
+  };
+  resolver(table.exposed);
+  return resolver;
+}
 const MAX_CACHED_CATALOGS = 100;
 
 /** What the user is asked before a destructive change of `count` rows: the tool, the table, the rows, the new values. */

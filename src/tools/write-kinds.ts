@@ -90,6 +90,27 @@ function spec(operation: WriteOperation, byKey: boolean, parts: Omit<WriteKindSp
   };
 }
 
+/** The listings of a filtered update or delete, typed and generic: `where`, `set` (updates), `max_affected`. */
+function filteredListings(verb: 'Change' | 'Delete', withSet: boolean, returns: string): Pick<WriteKindSpec, 'typed' | 'genericListing' | 'arguments'> {
+  const set = (entry?: TableEntry): Record<string, JsonSchema> => {
+    if (!withSet) return {};
+    return { set: entry ? { ...valuesSchema(entry, entry.exposed.access.updatable), description: SET_HELP } : { type: 'object', description: SET_HELP } };
+  };
+  const required = ['where', ...(withSet ? ['set'] : []), 'max_affected'];
+  const rule = `More matches than max_affected: nothing changes.${returns}`;
+  return {
+    typed: (entry, { options }) => ({
+      description: `${verb} rows of ${label(entry.exposed)} matching where (as in ${entry.names.query}). ${rule}`,
+      inputSchema: objectSchema({ where: whereArray('Required'), ...set(entry), max_affected: maxAffectedProperty(options) }, required),
+    }),
+    genericListing: ({ options }) => ({
+      description: `${verb} rows of a table that allows it, matching where (as in query). ${rule}`,
+      inputSchema: objectSchema({ table: TABLE, where: whereArray('Required'), ...set(), max_affected: maxAffectedProperty(options) }, ['table', ...required]),
+    }),
+    arguments: () => required,
+  };
+}
+
 const insert = spec('insert', false, {
   kind: 'insert',
   generic: 'insert',
@@ -134,22 +155,8 @@ const update = spec('update', false, {
   generic: 'update',
   applies: (entry) => entry.exposed.access.update,
   typedNames: (entry) => [entry.names.writes.update],
-  typed: (entry, { options }) => ({
-    description: `Change rows of ${label(entry.exposed)} matching where (as in ${entry.names.query}). More matches than max_affected: nothing changes. Returns the rows.`,
-    inputSchema: objectSchema(
-      { where: whereArray('Required'), set: { ...valuesSchema(entry, entry.exposed.access.updatable), description: SET_HELP }, max_affected: maxAffectedProperty(options) },
-      ['where', 'set', 'max_affected'],
-    ),
-  }),
-  genericListing: ({ options }) => ({
-    description: 'Change rows of a table that allows it, matching where (as in query). More matches than max_affected: nothing changes.',
-    inputSchema: objectSchema(
-      { table: TABLE, where: whereArray('Required'), set: { type: 'object', description: SET_HELP }, max_affected: maxAffectedProperty(options) },
-      ['table', 'where', 'set', 'max_affected'],
-    ),
-  }),
+  ...filteredListings('Change', true, ' Returns the rows.'),
   input: (entry, options) => updateInput(entry.fields, entry.exposed.access, maxAffected(options)),
-  arguments: () => ['where', 'set', 'max_affected'],
   plan: (tool, call) => planUpdate(tool, tool.fields.table.access, call.args, call.where),
 });
 
@@ -173,16 +180,8 @@ const remove = spec('delete', false, {
   generic: 'delete',
   applies: (entry) => entry.exposed.access.delete,
   typedNames: (entry) => [entry.names.writes.delete],
-  typed: (entry, { options }) => ({
-    description: `Delete rows of ${label(entry.exposed)} matching where (as in ${entry.names.query}). More matches than max_affected: nothing changes.`,
-    inputSchema: objectSchema({ where: whereArray('Required'), max_affected: maxAffectedProperty(options) }, ['where', 'max_affected']),
-  }),
-  genericListing: ({ options }) => ({
-    description: 'Delete rows of a table that allows it, matching where (as in query). More matches than max_affected: nothing changes.',
-    inputSchema: objectSchema({ table: TABLE, where: whereArray('Required'), max_affected: maxAffectedProperty(options) }, ['table', 'where', 'max_affected']),
-  }),
+  ...filteredListings('Delete', false, ''),
   input: (entry, options) => deleteInput(entry.fields, maxAffected(options)),
-  arguments: () => ['where', 'max_affected'],
   plan: (tool, call) => planDelete(tool, tool.fields.table.access, call.args, call.where),
 });
 

@@ -13,6 +13,7 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { KnexApiKeyStore, createApiKeyTable } from '../../src/auth/knex-store.js';
 import { createDemoShop } from '../../src/demo/shop.js';
 import { MYSQL_URL, PG_URL, uniqueName } from '../support/databases.js';
+import { runCli, type CliResult } from '../support/cli.js';
 
 // Each test spawns several CLI processes (tsx start-up included); on a loaded 2-core machine that takes a while.
 vi.setConfig({ testTimeout: 120_000 });
@@ -30,23 +31,9 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `conexor <args>` to completion. */
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, cleanEnv(env));
 }
 
 /** A long-running `conexor <args>`, with its output so far. */

@@ -3,7 +3,6 @@
  * file validated by the library's own schema, flags over the file, environment variables, `--schema` typos, the audit
  * sink, `keys generate` without a database, and the examples in `--help`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +21,7 @@ import { StaticApiKeyStore, type SerializedApiKeyRecord } from '../../src/auth/a
 import { createConexor } from '../../src/conexor.js';
 import type { Dialect } from '../../src/introspect/model.js';
 import { DIALECTS, MYSQL_URL, PG_URL, uniqueName } from '../support/databases.js';
+import { runCli, type CliResult } from '../support/cli.js';
 
 // Each test spawns several CLI processes (tsx start-up included); on a loaded 2-core machine that takes a while.
 vi.setConfig({ testTimeout: 120_000 });
@@ -36,23 +36,9 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, CONEXOR_LOG_LEVEL: 'silent', ...extra };
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `conexor <args>` to completion. */
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, cleanEnv(env));
 }
 
 /** `conexor serve <args>` over stdio with a real MCP client; the process's stderr so far via `stderr()`. */
