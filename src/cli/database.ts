@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Dialect } from '../introspect/model.js';
@@ -105,14 +106,36 @@ export interface OpenOptions {
   create?: boolean;
 }
 
+const DRIVER_OF: Record<Dialect, string> = { sqlite: 'SQLite', postgresql: 'PostgreSQL', mysql: 'MySQL/MariaDB' };
+
+/**
+ * Throws a one-line {@link CliError} naming the package to install when the target's driver is not where Knex
+ * loads it from. The drivers are optional dependencies of conexor, so `--omit=optional`, a failed native build or
+ * a host's own install can leave one out; Knex itself would log a long require stack and throw.
+ */
+export function assertDriverInstalled(target: DatabaseTarget): void {
+  const driver = String(target.config.client);
+  try {
+    // Knex requires the driver from its own location: resolve it from there.
+    const fromHere = createRequire(import.meta.url);
+    createRequire(fromHere.resolve('knex')).resolve(driver);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new CliError(
+      `${target.display} needs the ${DRIVER_OF[target.dialect]} driver ${driver}, which is not installed; install it beside conexor: npm install ${driver}`,
+    );
+  }
+}
+
 /**
  * A Knex on the target, after a round trip proves the database answers. Throws {@link CliError} (exit 1)
- * when it does not, or when a SQLite file is missing and `create` is not set.
+ * when its driver is not installed, when it does not answer, or when a SQLite file is missing and `create` is not set.
  */
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Knex> {
   if (target.file && !options.create && !existsSync(target.file)) {
     throw new CliError(`SQLite database file not found: ${target.file}`);
   }
+  assertDriverInstalled(target);
   const knex = knexFactory({ ...target.config, log: KNEX_LOG });
   try {
     await knex.raw('SELECT 1');
