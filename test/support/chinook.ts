@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Knex } from 'knex';
@@ -15,9 +15,19 @@ const FILES: Record<Dialect, string> = {
   mysql: 'Chinook_MySql.sql',
 };
 
-/** The Chinook script for a dialect, without its database-level statements (DROP/CREATE DATABASE, \c, USE). */
-export function chinookScript(dialect: Dialect): string {
-  const text = readFileSync(join(CHINOOK_DIR, FILES[dialect]), 'utf8');
+/**
+ * The Chinook script for a dialect, without its database-level statements (DROP/CREATE DATABASE, \c, USE).
+ * A missing script names the variable that points at the folder, not just an ENOENT on a derived path.
+ */
+export function chinookScript(dialect: Dialect, dir: string = CHINOOK_DIR): string {
+  const file = join(dir, FILES[dialect]);
+  if (!existsSync(file)) {
+    throw new Error(
+      `Chinook script not found: ${file}. Set CONEXOR_CHINOOK_DIR to the folder holding ${Object.values(FILES).join(', ')} ` +
+        '(default: ../shared/datasets/chinook beside this repository).',
+    );
+  }
+  const text = readFileSync(file, 'utf8');
   return text
     .split('\n')
     .filter((line) => !/^\s*(DROP DATABASE|CREATE DATABASE|\\c |USE )/i.test(line))
