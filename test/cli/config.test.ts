@@ -420,6 +420,44 @@ describe('keys generate', () => {
   });
 });
 
+describe('keys generate --read-only', () => {
+  it('gives a key no write tool where the server allows writes; a key without it gets them', async () => {
+    const readOnly = JSON.parse((await cli(['keys', 'generate', '--name', 'viewer', '--read-only'])).stdout) as { key: string; record: SerializedApiKeyRecord };
+    const writer = JSON.parse((await cli(['keys', 'generate', '--name', 'editor'])).stdout) as { key: string; record: SerializedApiKeyRecord };
+    expect(readOnly.record.policy).toEqual({ readOnly: true });
+    expect(writer.record.policy).toBeNull();
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+    let server: Server | undefined;
+    try {
+      await knex.schema.createTable('orders', (table) => {
+        table.increments('id');
+        table.string('note', 50).notNullable();
+      });
+      const conexor = await createConexor(knex, { writes: true, catalog: { mode: 'typed' } });
+      const app = express();
+      app.use('/mcp', conexorExpress(conexor, { auth: { store: new StaticApiKeyStore([readOnly.record, writer.record]) } }));
+      server = createServer(app);
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+      const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+      const writeTools = async (key: string) => {
+        const client = new Client({ name: 'keys', version: '1.0.0' });
+        await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${key}` } } }));
+        const names = (await client.listTools()).tools.map((tool) => tool.name).filter((name) => /^(insert|update|delete)_/.test(name));
+        const refused = (await client.callTool({ name: 'insert_orders', arguments: { rows: [{ note: 'x' }] } })) as CallToolResult;
+        await client.close();
+        return { names, refused: refused.isError === true };
+      };
+      expect(await writeTools(readOnly.key)).toEqual({ names: [], refused: true });
+      expect(await writeTools(writer.key)).toEqual({ names: ['insert_orders', 'update_orders_by_id', 'update_orders', 'delete_orders_by_id', 'delete_orders'], refused: false });
+      expect(await knex('orders').count({ n: '*' })).toEqual([{ n: 1 }]);
+      await conexor.close();
+    } finally {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await knex.destroy();
+    }
+  });
+});
+
 describe('--help', () => {
   it('shows examples for every command, and the environment variables', async () => {
     const top = await cli(['--help']);

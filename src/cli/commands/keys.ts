@@ -80,7 +80,8 @@ Examples:
     .option('--table <name>', 'restrict the key to these tables (names or globs); repeatable', collect)
     .option('--tool <name>', 'restrict the key to these tools (names or globs); repeatable', collect)
     .option('--max-rows <n>', 'rows per call for this key (never above the server\'s own maximum)', parseMaxRows)
-    .action(async (flags: KeysFlags & { name: string; scope?: string[]; expiresIn?: number; table?: string[]; tool?: string[]; maxRows?: number }) => {
+    .option('--read-only', 'no write tools for this key, even where the server allows writes')
+    .action(async (flags: KeysFlags & KeyOptions & { name: string }) => {
       await withKeysDatabase(flags, true, async (knex) => {
         await createApiKeyTable(knex, flags.keysTable);
         const expiresAt = flags.expiresIn === undefined ? null : new Date(Date.now() + flags.expiresIn);
@@ -109,6 +110,7 @@ Examples:
     .option('--table <name>', 'restrict the key to these tables (names or globs); repeatable', collect)
     .option('--tool <name>', 'restrict the key to these tools (names or globs); repeatable', collect)
     .option('--max-rows <n>', 'rows per call for this key (never above the server\'s own maximum)', parseMaxRows)
+    .option('--read-only', 'no write tools for this key, even where the server allows writes')
     .addHelpText(
       'after',
       `
@@ -205,12 +207,18 @@ interface KeyOptions {
   table?: string[];
   tool?: string[];
   maxRows?: number;
+  readOnly?: boolean;
 }
 
 /** The key's own restrictions, or `null` when it has none. */
 function keyPolicy(flags: KeyOptions): CallerPolicy | null {
-  if (!flags.table && !flags.tool && flags.maxRows === undefined) return null;
-  return { ...(flags.table ? { tables: flags.table } : {}), ...(flags.tool ? { tools: flags.tool } : {}), ...(flags.maxRows !== undefined ? { maxRows: flags.maxRows } : {}) };
+  if (!flags.table && !flags.tool && flags.maxRows === undefined && !flags.readOnly) return null;
+  return {
+    ...(flags.table ? { tables: flags.table } : {}),
+    ...(flags.tool ? { tools: flags.tool } : {}),
+    ...(flags.maxRows !== undefined ? { maxRows: flags.maxRows } : {}),
+    ...(flags.readOnly ? { readOnly: true } : {}),
+  };
 }
 
 function parseMaxRows(value: string): number {
