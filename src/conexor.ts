@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ConexorError, IntrospectionError } from './errors.js';
 import { Executor } from './execute/execute.js';
 import { createWriteRunner } from './execute/read-write.js';
-import { WriteExecutor } from './execute/write.js';
+import { WriteExecutor, scopedReferences } from './execute/write.js';
 import { toQueryError } from './execute/errors.js';
 import { checkConnection } from './execute/connection.js';
 import { createReadOnlyRunner, type ClosableRunner, type ReadOnlyRunner } from './execute/read-only.js';
@@ -106,7 +106,7 @@ export async function createConexor(knex: Knex, options?: ConexorOptions): Promi
   if (runner.mariadb) system = 'mariadb';
   const executor = new Executor(knex, dialect, runner, resolved.timeZone, resolved.maxValueChars);
   const writer = exposed.tables.some((table) => table.access.insert || table.access.update || table.access.delete)
-    ? await createWriter(knex, dialect, exposed, executor, resolved, telemetry)
+    ? await createWriter(knex, dialect, model, exposed, executor, resolved, telemetry)
     : undefined;
   const auditor = createAuditorFor(resolved);
   const values = resolved.audit ? resolved.audit.values : undefined;
@@ -219,11 +219,10 @@ function directContext(context: CallContext | undefined): RequestContext {
  * The writer: write calls run in read-write transactions on the host's Knex, behind a pool guard of their own;
  * foreign keys are checked against the exposed tables they point at.
  */
-async function createWriter(knex: Knex, dialect: Dialect, exposed: ExposedSchema, executor: Executor, options: ResolvedOptions, telemetry: Telemetry): Promise<WriteExecutor> {
+async function createWriter(knex: Knex, dialect: Dialect, model: DatabaseModel, exposed: ExposedSchema, executor: Executor, options: ResolvedOptions, telemetry: Telemetry): Promise<WriteExecutor> {
   const guard = options.concurrency === false ? undefined : createPoolGuard(guardLimits(knex, options, undefined, telemetry));
   const runner = await createWriteRunner(knex, dialect, options.statementTimeoutMs, guard ? (work) => guard.run(work) : undefined);
-  const byModel = new Map(exposed.tables.map((table) => [table.table, table]));
-  return new WriteExecutor(knex, dialect, runner, executor, (table) => byModel.get(table), options.timeZone);
+  return new WriteExecutor(knex, dialect, runner, executor, scopedReferences(model, exposed, options.scope?.columns ?? []), options.timeZone);
 }
 
 /**

@@ -57,7 +57,10 @@ export interface Noted {
  * The caller's value for each scoping column of a table the call reads (its own table, joined and `has` tables).
  * Throws a {@link DeniedError} when the caller has no value for one of them.
  */
-export type ScopeResolver = (table: ExposedTable) => ReadonlyMap<ColumnModel, unknown>;
+export type ScopeResolver = (table: ScopedTable) => ReadonlyMap<ColumnModel, unknown>;
+
+/** What a scope resolver reads of a table: its scoping columns (an exposed table, or one a write references). */
+export type ScopedTable = Pick<ExposedTable, 'scopeColumns'>;
 
 const NO_SCOPE: ScopeResolver = () => new Map();
 

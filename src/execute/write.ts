@@ -7,8 +7,8 @@
  */
 import type { Knex } from 'knex';
 import { DeniedError, InvalidArgumentsError, QueryError } from '../errors.js';
-import type { ColumnModel, Dialect, TableModel } from '../introspect/model.js';
-import type { ExposedTable } from '../policy/policy.js';
+import type { ColumnModel, DatabaseModel, Dialect, TableModel } from '../introspect/model.js';
+import type { ExposedSchema, ExposedTable } from '../policy/policy.js';
 import type { ColumnValues, WritePlan, WriteTarget } from '../plan/write.js';
 import type { Executor, Row, ScopeResolver } from './execute.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
@@ -36,6 +36,51 @@ export interface WriteOutcome {
  */
 export type Confirm = (count: number) => Promise<boolean>;
 
+/**
+ * A foreign key a write must check before it runs: into an exposed table, or into a table with scoping columns whether
+ * exposed or not (a write setting it must name a row of the caller's own). Pairs through scoping columns are left out
+ * (the caller's value fills them).
+ */
+export interface ScopedReference {
+  readonly columns: readonly ColumnModel[];
+  readonly target: TableModel;
+  readonly targetColumns: readonly ColumnModel[];
+  /** The target's scoping columns. */
+  readonly scopeColumns: readonly ColumnModel[];
+  /** Whether the caller may see the target table (else errors do not name it). */
+  readonly exposed: boolean;
+}
+
+/**
+ * The foreign keys of each exposed table that a write checks (see {@link ScopedReference}), from the model: the
+ * exposed foreign keys leave out targets that are not exposed, and a reference into those must stay within the
+ * caller's scope too.
+ */
+export function scopedReferences(model: DatabaseModel, exposed: ExposedSchema, scopeColumns: readonly string[]): (table: ExposedTable) => readonly ScopedReference[] {
+  const scopeNames = new Set(scopeColumns);
+  const byName = new Map(model.tables.map((table) => [`${table.schema}\u0000${table.name}`, table]));
+  const exposedTables = new Set(exposed.tables.map((table) => table.table));
+  const byTable = new Map<ExposedTable, ScopedReference[]>();
+  for (const table of exposed.tables) {
+    const references: ScopedReference[] = [];
+    for (const key of table.table.foreignKeys) {
+      const target = byName.get(`${key.referencedSchema ?? table.table.schema}\u0000${key.referencedTable}`);
+      if (!target) continue;
+      const targetScope = target.columns.filter((column) => scopeNames.has(column.name));
+      // Exposed targets are all checked (one message on every dialect); others only when scoped (the database's
+      // constraint cannot tell tenants apart).
+      if (targetScope.length === 0 && !exposedTables.has(target)) continue;
+      const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const).filter(([column]) => !scopeNames.has(column));
+      const columns = pairs.map(([column]) => table.table.columns.find((candidate) => candidate.name === column));
+      const targetColumns = pairs.map(([, column]) => target.columns.find((candidate) => candidate.name === column));
+      if (pairs.length === 0 || columns.some((column) => !column) || targetColumns.some((column) => !column)) continue;
+      references.push({ columns: columns as ColumnModel[], target, targetColumns: targetColumns as ColumnModel[], scopeColumns: targetScope, exposed: exposedTables.has(target) });
+    }
+    byTable.set(table, references);
+  }
+  return (table) => byTable.get(table) ?? [];
+}
+
 /** Bounds of a write call. */
 export interface WriteLimits {
   /** Rows a result lists at most. */
@@ -54,8 +99,8 @@ export class WriteExecutor {
     private readonly dialect: Dialect,
     private readonly runner: WriteRunner,
     private readonly reader: Executor,
-    /** Exposed tables by model: the tables foreign keys point at, for scope checks. */
-    private readonly exposedOf: (table: TableModel) => ExposedTable | undefined,
+    /** The foreign keys of an exposed table that point into scoped tables (see {@link scopedReferences}). */
+    private readonly referencesOf: (table: ExposedTable) => readonly ScopedReference[],
     private readonly timeZone = 'UTC',
   ) {}
 
@@ -183,23 +228,23 @@ export class WriteExecutor {
    * column); the database's constraint stays the backstop for targets policy does not expose.
    */
   private async checkReferences(session: WriteSession, table: ExposedTable, rows: readonly ColumnValues[], scope: ScopeResolver): Promise<void> {
-    for (const foreignKey of table.foreignKeys) {
-      const target = this.exposedOf(foreignKey.target);
-      if (!target) continue;
-      const targetScope = scope(target);
+    for (const reference of this.referencesOf(table)) {
+      const targetScope = scope(reference);
       for (const row of rows) {
         const values = new Map(row);
-        if (!foreignKey.columns.every((column) => values.has(column))) continue;
-        const pairs = foreignKey.columns.map((column, index) => [foreignKey.targetColumns[index] as ColumnModel, values.get(column), column] as const);
+        if (!reference.columns.every((column) => values.has(column))) continue;
+        const pairs = reference.columns.map((column, index) => [reference.targetColumns[index] as ColumnModel, values.get(column), column] as const);
         if (pairs.some(([, value]) => value === null)) continue;
         const conditions = pairs.map(([column, value, local]) => sql`${this.col(column)} = ${this.bind(local, value)}`);
         for (const [column, value] of targetScope) conditions.push(sql`${this.col(column)} = ${this.bind(column, value)}`);
-        const query = sql`SELECT 1 AS found FROM ${this.table(target.table)} WHERE ${joinFragments(conditions, ' AND ')}`;
+        const query = sql`SELECT 1 AS found FROM ${this.table(reference.target)} WHERE ${joinFragments(conditions, ' AND ')}`;
         const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
         if (found.length === 0) {
-          const fields = foreignKey.columns.map((column) => column.name).join(', ');
-          const visible = target.scopeColumns.length > 0 ? ' that you can see' : '';
-          throw new InvalidArgumentsError(`${fields}: must reference an existing row of ${target.table.name}${visible}; no such row.`);
+          const fields = reference.columns.map((column) => column.name).join(', ');
+          // A table the caller cannot see is not named: the message must not reveal it either.
+          const of = reference.exposed ? ` of ${reference.target.name}` : '';
+          const visible = reference.scopeColumns.length > 0 ? ' that you can see' : '';
+          throw new InvalidArgumentsError(`${fields}: must reference an existing row${of}${visible}; no such row.`);
         }
       }
     }

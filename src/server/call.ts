@@ -478,7 +478,7 @@ const NO_SCOPE: ScopeResolver = () => new Map();
  * here for the call's own table, and when a query is built for any other.
  */
 function scopeResolver(values: Record<string, unknown>, table: TableEntry): ScopeResolver {
-  const resolver: ScopeResolver = (exposed: ExposedTable) => {
+  const resolver: ScopeResolver = (exposed) => {
     const scope = new Map<ColumnModel, unknown>();
     for (const column of exposed.scopeColumns) {
       const value = values[column.name];
