@@ -5,10 +5,19 @@ const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta
 
 /**
  * Proof files that load the machine on purpose (thousands of concurrent calls, killed connections, corpus and
- * property runs, a build and an install of the packed package). They run after every other file, one at a time, so they never starve the suite nor each other
- * on a 2-core machine.
+ * property runs, a build and an install of the packed package). They run after every other file, one at a time, so
+ * they never starve the suite nor each other on a 2-core machine.
  */
-const PROOFS = ['test/proof/load.test.ts', 'test/proof/faults.test.ts', 'test/security/injection-corpus.test.ts', 'test/security/fuzz.test.ts', 'test/package/package.test.ts'];
+const PROOFS = [
+  'test/proof/load.test.ts',
+  'test/proof/faults.test.ts',
+  'test/security/injection-corpus.test.ts',
+  'test/security/fuzz.test.ts',
+  'test/proof/write-concurrency.test.ts',
+  'test/security/write-injection.test.ts',
+  'test/security/write-fuzz.test.ts',
+  'test/package/package.test.ts',
+];
 
 export default defineConfig({
   // Examples import the package by name, as a host app would; in tests that name points at the sources.

@@ -47,6 +47,10 @@ export async function createWriteRunner(
     insertReturning: dialect === 'postgresql' || (dialect === 'sqlite' && atLeast(version, [3, 35])) || (mariaDb && atLeast(version, [10, 5])),
   };
   const setup = sessionSetup(dialect, mariaDb, timeoutMs);
+  // MySQL family: READ COMMITTED, as PostgreSQL's default. The rows a call changes are locked when found, so the
+  // outcome is the same; but under REPEATABLE READ an UPDATE that scans a table (InnoDB does for `id IN (…)` on a
+  // small one) keeps a lock on every row it read, and concurrent calls on overlapping rows deadlock.
+  const isolation: Knex.TransactionConfig | undefined = dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
   return {
     capabilities,
     run: (work) =>
@@ -69,7 +73,7 @@ export async function createWriteRunner(
           } finally {
             await restore();
           }
-        });
+        }, isolation);
         transaction.catch(() => undefined);
         return Promise.race([transaction, deadline]).finally(() => clearTimeout(timer));
       }),

@@ -4,7 +4,7 @@
  * can quote values of other rows — and names of hidden columns are never shown.
  * @module
  */
-import { ConexorError, InvalidArgumentsError } from '../errors.js';
+import { ConexorError, InvalidArgumentsError, QueryError } from '../errors.js';
 import type { ColumnModel, Dialect } from '../introspect/model.js';
 import type { WritePlan } from '../plan/write.js';
 import { toQueryError } from './errors.js';
@@ -32,6 +32,9 @@ const NOTHING_CHANGED = 'Nothing was changed.';
 /** The error a failed write reports: a violation explained, else the read path's safe database error. */
 export function toWriteError(error: unknown, plan: WritePlan, dialect: Dialect): ConexorError {
   if (error instanceof ConexorError) return error;
+  if (isConflict((error ?? {}) as DriverError)) {
+    return new QueryError('database_error', `Another call was changing the same rows at the same time, so this ${plan.operation} was rolled back; nothing was changed. Retry it.`, { cause: error });
+  }
   const found = violationOf((error ?? {}) as DriverError, dialect);
   if (!found) return toQueryError(error);
   // SQLite names no side: a foreign key failing on a delete is a row still referenced.
@@ -39,6 +42,16 @@ export function toWriteError(error: unknown, plan: WritePlan, dialect: Dialect):
   const rejected = explain(violation, plan);
   const wrapped = new InvalidArgumentsError(`The database refused this ${plan.operation}: ${rejected}. ${NOTHING_CHANGED}`);
   return Object.assign(wrapped, { cause: error });
+}
+
+/**
+ * Concurrent writes on the same rows: a deadlock (the database picked this transaction to roll back, e.g. MariaDB
+ * scanning a small table for `UPDATE … WHERE id IN (…)` and locking rows another call holds), a serialization
+ * failure, or a lock that could not be had. The whole transaction is gone, so a retry is safe.
+ */
+function isConflict(error: DriverError): boolean {
+  const code = text(error.code);
+  return code === '40P01' || code === '40001' || code === '55P03' || error.errno === 1213 || error.errno === 1205 || code === 'SQLITE_BUSY';
 }
 
 /** A field the model knows for a column name, or `null` for a column it cannot see. */
