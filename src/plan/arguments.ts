@@ -254,6 +254,9 @@ function describeIssues(tool: BoundTool, args: unknown, error: z.ZodError, limit
     } else if (issue.code === 'too_big' && issue.origin === 'string') {
       // The value schemas word their type errors themselves, which would otherwise hide the length limit.
       problems.push(`${path}: a string of at most ${String(issue.maximum)} characters is allowed`);
+    } else if (issue.code === 'invalid_type' && valueAt(args, issue.path) === undefined && issue.message.startsWith('Invalid input')) {
+      // zod's own words for a missing argument are "Invalid input: expected array, received undefined".
+      problems.push(`${path}: required`);
     } else if (issue.code === 'unrecognized_keys') {
       const allowed = issue.path.length === 0 ? tool.arguments.join(', ') : '';
       const keys = issue.keys.map((key) => JSON.stringify(key.slice(0, 64))).join(', ');
