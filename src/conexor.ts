@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ConexorError, IntrospectionError } from './errors.js';
 import { Executor } from './execute/execute.js';
 import { createWriteRunner } from './execute/read-write.js';
-import { WriteExecutor, scopedReferences } from './execute/write.js';
+import { WriteExecutor, scopedLinks } from './execute/write.js';
 import { toQueryError } from './execute/errors.js';
 import { checkConnection } from './execute/connection.js';
 import { createReadOnlyRunner, type ClosableRunner, type ReadOnlyRunner } from './execute/read-only.js';
@@ -222,7 +222,7 @@ function directContext(context: CallContext | undefined): RequestContext {
 async function createWriter(knex: Knex, dialect: Dialect, model: DatabaseModel, exposed: ExposedSchema, executor: Executor, options: ResolvedOptions, telemetry: Telemetry): Promise<WriteExecutor> {
   const guard = options.concurrency === false ? undefined : createPoolGuard(guardLimits(knex, options, undefined, telemetry));
   const runner = await createWriteRunner(knex, dialect, options.statementTimeoutMs, guard ? (work) => guard.run(work) : undefined);
-  return new WriteExecutor(knex, dialect, runner, executor, scopedReferences(model, exposed, options.scope?.columns ?? []), options.timeZone);
+  return new WriteExecutor(knex, dialect, runner, executor, scopedLinks(model, exposed, options.scope?.columns ?? []), options.timeZone);
 }
 
 /**

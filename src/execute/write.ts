@@ -52,33 +52,66 @@ export interface ScopedReference {
 }
 
 /**
- * The foreign keys of each exposed table that a write checks (see {@link ScopedReference}), from the model: the
- * exposed foreign keys leave out targets that are not exposed, and a reference into those must stay within the
- * caller's scope too.
+ * A foreign key of a table with scoping columns pointing at an exposed table: a delete (or an update of the columns
+ * it references) must not reach, through the database's ON DELETE / ON UPDATE rules, the rows of another tenant.
  */
-export function scopedReferences(model: DatabaseModel, exposed: ExposedSchema, scopeColumns: readonly string[]): (table: ExposedTable) => readonly ScopedReference[] {
+export interface ScopedReferrer {
+  readonly source: TableModel;
+  readonly columns: readonly ColumnModel[];
+  /** The referenced columns, in the exposed table. */
+  readonly targetColumns: readonly ColumnModel[];
+  /** The source's scoping columns. */
+  readonly scopeColumns: readonly ColumnModel[];
+}
+
+/** The foreign keys around each exposed table that the scope must follow (see {@link scopedLinks}). */
+export interface ScopedLinks {
+  /** Foreign keys of the table a write checks: into exposed tables, and into scoped tables exposed or not. */
+  references(table: ExposedTable): readonly ScopedReference[];
+  /** Foreign keys of scoped tables into the table. */
+  referrers(table: ExposedTable): readonly ScopedReferrer[];
+}
+
+/**
+ * The foreign keys of each exposed table that point into scoped tables, and those of scoped tables that point at
+ * it, from the model: the exposed foreign keys leave out tables that are not exposed, and scope must hold through
+ * those too.
+ */
+export function scopedLinks(model: DatabaseModel, exposed: ExposedSchema, scopeColumns: readonly string[]): ScopedLinks {
   const scopeNames = new Set(scopeColumns);
   const byName = new Map(model.tables.map((table) => [`${table.schema}\u0000${table.name}`, table]));
-  const exposedTables = new Set(exposed.tables.map((table) => table.table));
-  const byTable = new Map<ExposedTable, ScopedReference[]>();
-  for (const table of exposed.tables) {
-    const references: ScopedReference[] = [];
-    for (const key of table.table.foreignKeys) {
-      const target = byName.get(`${key.referencedSchema ?? table.table.schema}\u0000${key.referencedTable}`);
+  const exposedTables = new Map(exposed.tables.map((table) => [table.table, table]));
+  const outgoing = new Map<ExposedTable, ScopedReference[]>();
+  const incoming = new Map<ExposedTable, ScopedReferrer[]>();
+  const find = (table: TableModel, name: string) => table.columns.find((candidate) => candidate.name === name);
+  for (const source of model.tables) {
+    const sourceScope = source.columns.filter((column) => scopeNames.has(column.name));
+    for (const key of source.foreignKeys) {
+      const target = byName.get(`${key.referencedSchema ?? source.schema}\u0000${key.referencedTable}`);
       if (!target) continue;
+      // Pairs through scoping columns are left out: the caller's value fills them.
+      const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const).filter(([column]) => !scopeNames.has(column));
+      const columns = pairs.map(([column]) => find(source, column));
+      const targetColumns = pairs.map(([, column]) => find(target, column));
+      if (pairs.length === 0 || columns.some((column) => !column) || targetColumns.some((column) => !column)) continue;
+      const exposedSource = exposedTables.get(source);
       const targetScope = target.columns.filter((column) => scopeNames.has(column.name));
       // Exposed targets are all checked (one message on every dialect); others only when scoped (the database's
       // constraint cannot tell tenants apart).
-      if (targetScope.length === 0 && !exposedTables.has(target)) continue;
-      const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const).filter(([column]) => !scopeNames.has(column));
-      const columns = pairs.map(([column]) => table.table.columns.find((candidate) => candidate.name === column));
-      const targetColumns = pairs.map(([, column]) => target.columns.find((candidate) => candidate.name === column));
-      if (pairs.length === 0 || columns.some((column) => !column) || targetColumns.some((column) => !column)) continue;
-      references.push({ columns: columns as ColumnModel[], target, targetColumns: targetColumns as ColumnModel[], scopeColumns: targetScope, exposed: exposedTables.has(target) });
+      if (exposedSource && (targetScope.length > 0 || exposedTables.has(target))) {
+        const list = outgoing.get(exposedSource) ?? [];
+        list.push({ columns: columns as ColumnModel[], target, targetColumns: targetColumns as ColumnModel[], scopeColumns: targetScope, exposed: exposedTables.has(target) });
+        outgoing.set(exposedSource, list);
+      }
+      const exposedTarget = exposedTables.get(target);
+      if (exposedTarget && sourceScope.length > 0) {
+        const list = incoming.get(exposedTarget) ?? [];
+        list.push({ source, columns: columns as ColumnModel[], targetColumns: targetColumns as ColumnModel[], scopeColumns: sourceScope });
+        incoming.set(exposedTarget, list);
+      }
     }
-    byTable.set(table, references);
   }
-  return (table) => byTable.get(table) ?? [];
+  return { references: (table) => outgoing.get(table) ?? [], referrers: (table) => incoming.get(table) ?? [] };
 }
 
 /** Bounds of a write call. */
@@ -99,8 +132,8 @@ export class WriteExecutor {
     private readonly dialect: Dialect,
     private readonly runner: WriteRunner,
     private readonly reader: Executor,
-    /** The foreign keys of an exposed table that point into scoped tables (see {@link scopedReferences}). */
-    private readonly referencesOf: (table: ExposedTable) => readonly ScopedReference[],
+    /** The foreign keys the caller's scope must follow (see {@link scopedLinks}). */
+    private readonly links: ScopedLinks,
     private readonly timeZone = 'UTC',
   ) {}
 
@@ -159,6 +192,7 @@ export class WriteExecutor {
     const key = plan.key.map((ref) => ref.column);
     const own = scope(plan.table);
     if (plan.operation === 'update') await this.checkReferences(session, plan.table, [plan.set], scope);
+    await this.checkReferrers(session, plan, keys, scope);
     for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
       const conditions = [this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT))];
       // The scope again: the rows were found within it, and the statement itself stays within it too.
@@ -228,7 +262,7 @@ export class WriteExecutor {
    * column); the database's constraint stays the backstop for targets policy does not expose.
    */
   private async checkReferences(session: WriteSession, table: ExposedTable, rows: readonly ColumnValues[], scope: ScopeResolver): Promise<void> {
-    for (const reference of this.referencesOf(table)) {
+    for (const reference of this.links.references(table)) {
       const targetScope = scope(reference);
       for (const row of rows) {
         const values = new Map(row);
@@ -250,6 +284,49 @@ export class WriteExecutor {
     }
   }
 
+  /**
+   * Rows of another tenant that reference the rows a delete removes (or whose referenced columns an update changes)
+   * would be deleted, set to NULL or changed by the database's ON DELETE / ON UPDATE rule — or, with RESTRICT, make
+   * the call fail. Either way the call is refused, in the words the database's refusal gets, before anything changes.
+   * Only references from scoped tables are checked: the caller's own referencing rows follow the rules as usual.
+   */
+  private async checkReferrers(
+    session: WriteSession,
+    plan: Extract<WritePlan, { operation: 'update' | 'delete' }>,
+    keys: readonly (readonly unknown[])[],
+    scope: ScopeResolver,
+  ): Promise<void> {
+    if (keys.length === 0) return;
+    const key = plan.key.map((ref) => ref.column);
+    const changed = plan.operation === 'update' ? new Set(plan.set.map(([column]) => column)) : null;
+    for (const referrer of this.links.referrers(plan.table)) {
+      if (changed && !referrer.targetColumns.some((column) => changed.has(column))) continue;
+      const own = scope(referrer);
+      // Another tenant's row: any scoping column differs from the caller's value (or is NULL).
+      const foreign = joinFragments(
+        [...own].map(([column, value]) => sql`(${this.qualified('cx_s', column)} IS NULL OR ${this.qualified('cx_s', column)} <> ${this.bind(column, value)})`),
+        ' OR ',
+      );
+      const links = joinFragments(
+        referrer.columns.map((column, index) => sql`${this.qualified('cx_t', referrer.targetColumns[index] as ColumnModel)} = ${this.qualified('cx_s', column)}`),
+        ' AND ',
+      );
+      for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
+        const reached = this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT), 'cx_t');
+        const query = sql`SELECT 1 AS found FROM ${this.table(referrer.source)} AS cx_s WHERE (${foreign}) AND EXISTS (SELECT 1 FROM ${this.table(plan.table.table)} AS cx_t WHERE ${links} AND ${reached})`;
+        const found = rowsOfResult(await session.trx.raw(`${query.text} LIMIT 1`, query.bindings as Knex.Value[]), this.dialect);
+        if (found.length > 0) {
+          const what = keys.length === 1 ? 'this row' : 'these rows';
+          throw new InvalidArgumentsError(`The database refused this ${plan.operation}: rows of another table still reference ${what} of ${plan.table.table.name}; change or delete them first. Nothing was changed.`);
+        }
+      }
+    }
+  }
+
+  private qualified(alias: string, column: ColumnModel): Fragment {
+    return sql`${verbatim(alias)}.${this.col(column)}`;
+  }
+
   private assignments(set: ColumnValues): Fragment {
     return joinFragments(
       set.map(([column, value]) => sql`${this.name(column.name)} = ${this.bind(column, value)}`),
@@ -257,10 +334,10 @@ export class WriteExecutor {
     );
   }
 
-  private keyIn(key: readonly ColumnModel[], keys: readonly (readonly unknown[])[]): Fragment {
+  private keyIn(key: readonly ColumnModel[], keys: readonly (readonly unknown[])[], alias?: string): Fragment {
     const tuple = (values: readonly unknown[]) => joinFragments(values.map((value) => sql`${value as Knex.Value}`), ', ');
     const list = joinFragments(keys.map((values) => (key.length === 1 ? tuple(values) : sql`(${tuple(values)})`)), ', ');
-    const columns = joinFragments(key.map((column) => this.col(column)), ', ');
+    const columns = joinFragments(key.map((column) => (alias ? this.qualified(alias, column) : this.col(column))), ', ');
     return key.length === 1 ? sql`${columns} IN (${list})` : sql`(${columns}) IN (${list})`;
   }
 

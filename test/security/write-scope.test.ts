@@ -212,6 +212,65 @@ describe.each(DIALECTS)('write scope on %s', (dialect) => {
     }
   });
 
+  it("refuses a delete or key change that the database would cascade into another tenant's rows", async () => {
+    // Tenant 2's doc 1 references tenant 1's folder 1 (by id, ON DELETE CASCADE; by code, ON UPDATE CASCADE).
+    // Before the fix, tenant 1 deleting its own folder 1 deleted tenant 2's doc, and renaming its code changed it.
+    await db.knex.schema.createTable('folder', (t) => {
+      t.increments('id');
+      t.integer('tenant_id').notNullable();
+      t.string('code', 20).notNullable().unique();
+      t.string('name', 50);
+    });
+    await db.knex.schema.createTable('doc', (t) => {
+      t.increments('id');
+      t.integer('tenant_id').notNullable();
+      t.integer('folder_id').unsigned().notNullable().references('id').inTable('folder').onDelete('CASCADE');
+      t.string('folder_code', 20).notNullable().references('code').inTable('folder').onUpdate('CASCADE');
+    });
+    const cascading = await createConexor(db.knex, {
+      logger: pino({ level: 'silent' }),
+      audit: false,
+      tables: { include: ['folder', 'doc'] },
+      writes: true,
+      scope: { columns: ['tenant_id'], values: (context) => ({ tenant_id: context.meta?.tenant as number | undefined }) },
+    });
+    const other = await connectClient(cascading.createServer());
+    try {
+      await db.knex('folder').insert([
+        { id: 1, tenant_id: 1, code: 'F1', name: 'shared' },
+        { id: 2, tenant_id: 1, code: 'F2', name: 'own' },
+      ]);
+      await db.knex('doc').insert([
+        { id: 1, tenant_id: 2, folder_id: 1, folder_code: 'F1' },
+        { id: 2, tenant_id: 1, folder_id: 2, folder_code: 'F2' },
+      ]);
+      const docs = await tableRows(db.knex, 'doc');
+      for (const [tool, args] of [
+        ['delete_folder_by_id', { id: 1 }],
+        ['delete_folder', { where: [{ field: 'name', op: 'in', value: ['shared', 'own'] }], max_affected: 5 }],
+        ['update_folder_by_id', { id: 1, set: { code: 'F9' } }],
+        ['update_folder', { where: [{ field: 'code', op: 'eq', value: 'F1' }], set: { code: 'F9', name: 'x' }, max_affected: 1 }],
+      ] as const) {
+        const before = await snapshot(db);
+        const result = await callTool(other, tool, args, TENANT_1);
+        expect(result.isError, `${tool}: ${textOf(result)}`).toBe(true);
+        expect(textOf(result)).toMatch(/still reference .* of folder; change or delete them first\. Nothing was changed\.$/);
+        expect(await snapshot(db)).toEqual(before);
+      }
+      expect(await tableRows(db.knex, 'doc')).toEqual(docs);
+      // What reaches only the caller's rows still works: a column nothing references, and a cascade to its own doc.
+      expect(affectedOf(await callTool(other, 'update_folder_by_id', { id: 1, set: { name: 'renamed' } }, TENANT_1))).toBe(1);
+      expect(affectedOf(await callTool(other, 'update_folder_by_id', { id: 2, set: { code: 'F3' } }, TENANT_1))).toBe(1);
+      expect(affectedOf(await callTool(other, 'delete_folder_by_id', { id: 2 }, TENANT_1))).toBe(1);
+      expect((await tableRows(db.knex, 'doc')).map((row) => Number(row.id))).toEqual([1]);
+    } finally {
+      await other.close();
+      await cascading.close();
+      await db.knex.schema.dropTable('doc');
+      await db.knex.schema.dropTable('folder');
+    }
+  });
+
   it("does not reach other tenants' rows through relation paths or has filters", async () => {
     const before = await tenant2();
     // Tenant 2's parent: invisible, so nothing matches.
