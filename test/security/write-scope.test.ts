@@ -123,6 +123,25 @@ describe.each(DIALECTS)('write scope on %s', (dialect) => {
     expect(stored.map((row) => Number(row.tenant_id))).toEqual([1]);
   });
 
+  it('refuses the scoping column on insert and in set when results show it (scope.visible)', async () => {
+    const visible = await createConexor(db.knex, {
+      logger: pino({ level: 'silent' }),
+      audit: false,
+      writes: true,
+      scope: { columns: ['tenant_id'], visible: true, values: (context) => ({ tenant_id: context.meta?.tenant as number | undefined }) },
+    });
+    const other = await connectClient(visible.createServer());
+    try {
+      await refusedUnchanged(other, 'insert_child', { rows: [{ parent_id: 1, label: 'x', tenant_id: 2 }] }, /unknown argument "tenant_id"/);
+      await refusedUnchanged(other, 'update_child_by_id', { id: 1, set: { tenant_id: 2 } }, /unknown argument "tenant_id"/);
+      const inserted = await callTool(other, 'insert_child', { rows: [{ parent_id: 1, label: 'shown' }] }, TENANT_1);
+      expect((inserted.structuredContent as { rows: PlainRow[] }).rows[0]).toMatchObject({ label: 'shown', tenant_id: 1 });
+    } finally {
+      await other.close();
+      await visible.close();
+    }
+  });
+
   it('refuses the scoping column in set, by key, filtered and generic', async () => {
     await refusedUnchanged(client, 'update_child_by_id', { id: 1, set: { tenant_id: 2 } }, /unknown argument "tenant_id"/);
     await refusedUnchanged(client, 'update_child_by_id', { id: 1, set: { label: 'x', tenant_id: 2 } }, /unknown argument "tenant_id"/);
