@@ -46,7 +46,7 @@ describe('inserts without RETURNING (the MySQL 8 path), on MariaDB', () => {
     const writes = await createWriteRunner(db.knex, 'mysql', 5_000);
     expect(writes.capabilities.insertReturning).toBe(true);
     const withoutReturning = { ...writes, capabilities: { insertReturning: false } };
-    const writer = new WriteExecutor(db.knex, 'mysql', withoutReturning, new Executor(db.knex, 'mysql', reads), () => undefined);
+    const writer = new WriteExecutor(db.knex, 'mysql', withoutReturning, new Executor(db.knex, 'mysql', reads), { references: () => [], referrers: () => [] });
     const tool = { name: `insert_${table}`, kind: 'insert', fields: entry.fields, key: [] } as unknown as BoundTool;
     try {
       return await writer.run(planInsert(tool, entry.exposed.access, { rows }), () => new Map(), { maxRows: 100, confirmAbove: 1 });
