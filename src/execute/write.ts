@@ -191,7 +191,7 @@ export class WriteExecutor {
     }
     const key = plan.key.map((ref) => ref.column);
     const own = scope(plan.table);
-    if (plan.operation === 'update') await this.checkReferences(session, plan.table, [plan.set], scope);
+    if (plan.operation === 'update') await this.checkReferences(session, plan, [plan.set], scope);
     await this.checkReferrers(session, plan, keys, scope);
     for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
       const conditions = [this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT))];
@@ -216,7 +216,7 @@ export class WriteExecutor {
     const own = [...scope(plan.table)];
     // Scoping columns come from the caller, never from the model (the validator does not know them).
     const rows = plan.rows.map((row) => [...row, ...own] as ColumnValues);
-    await this.checkReferences(session, plan.table, rows, scope);
+    await this.checkReferences(session, plan, rows, scope);
     const key = plan.key.map((ref) => ref.column);
     const keys: unknown[][] = [];
     for (const row of rows) {
@@ -261,8 +261,10 @@ export class WriteExecutor {
    * elsewhere. Every exposed target is checked, so the message is the same on every dialect (SQLite's own names no
    * column); the database's constraint stays the backstop for targets policy does not expose.
    */
-  private async checkReferences(session: WriteSession, table: ExposedTable, rows: readonly ColumnValues[], scope: ScopeResolver): Promise<void> {
-    for (const reference of this.links.references(table)) {
+  private async checkReferences(session: WriteSession, plan: WritePlan, rows: readonly ColumnValues[], scope: ScopeResolver): Promise<void> {
+    // Named as the model names them: by their fields.
+    const fieldOf = (column: ColumnModel) => plan.returning.find((ref) => ref.column === column)?.field ?? column.name;
+    for (const reference of this.links.references(plan.table)) {
       const targetScope = scope(reference);
       for (const row of rows) {
         const values = new Map(row);
@@ -274,7 +276,7 @@ export class WriteExecutor {
         const query = sql`SELECT 1 AS found FROM ${this.table(reference.target)} WHERE ${joinFragments(conditions, ' AND ')}`;
         const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
         if (found.length === 0) {
-          const fields = reference.columns.map((column) => column.name).join(', ');
+          const fields = reference.columns.map(fieldOf).join(', ');
           // A table the caller cannot see is not named: the message must not reveal it either.
           const of = reference.exposed ? ` of ${reference.target.name}` : '';
           const visible = reference.scopeColumns.length > 0 ? ' that you can see' : '';

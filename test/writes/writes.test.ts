@@ -245,6 +245,20 @@ describe.each(DIALECTS)('writes on %s', (dialect) => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('names a refused reference by its field, as the tools spell it', async () => {
+    await db.knex.schema.createTable('labels', (t) => {
+      t.increments('id');
+      t.bigInteger('Customer Ref').references('id').inTable('customers');
+    });
+    try {
+      const { client } = await connect({ writes: true, catalog: { mode: 'typed' } });
+      const result = await call(client, 'insert_labels', { rows: [{ customer_ref: 999 }] });
+      expect(textOf(result)).toBe('customer_ref: must reference an existing row of customers; no such row.');
+    } finally {
+      await db.knex.schema.dropTable('labels');
+    }
+  });
+
   it('refuses references into another tenant exactly like references to nothing', async () => {
     const { client } = await connect(scoped);
     const other = await call(client, 'insert_orders', { rows: [{ customer_id: 2, amount: 1 }] });
