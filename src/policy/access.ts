@@ -106,7 +106,12 @@ export function annotationsFor(operation: Operation, byKey = false): OperationAn
   return { readOnlyHint: false, destructiveHint: destructive, idempotentHint: destructive && byKey, openWorldHint: false };
 }
 
+/** The database session a tool runs in. */
+export type SessionMode = 'read-only' | 'read-write';
+
 /** The database session a tool runs in: reads always read-only, even when writes are enabled. */
-export function sessionModeOf(operation: Operation): 'read-only' | 'read-write' {
+export function sessionModeOf(operation: 'read'): 'read-only';
+export function sessionModeOf(operation: WriteOperation): 'read-write';
+export function sessionModeOf(operation: Operation): SessionMode {
   return operation === 'read' ? 'read-only' : 'read-write';
 }

@@ -272,7 +272,8 @@ export class CallPipeline {
         };
         const tool = this.boundTool(table, spec, index, entry.name);
         const parsed = parseArguments(tool, entry.form === 'generic' ? withoutTable(args) : args, this.options);
-        if (spec.operation === 'read') {
+        // The access policy's session for the kind: the read-only session, or one read-write transaction.
+        if (spec.session === 'read-only') {
           ({ result, rowCount, truncated } = await this.read(spec, tool, parsed, args, table, policy.maxRows, entry.name, context));
         } else {
           const done = await this.write(spec, tool, parsed, table, policy.maxRows, entry.name, context);

@@ -27,7 +27,7 @@ export function serverInstructions(dialect: Dialect, selection: Selection, table
   const generic = tools.filter((tool) => tool.form === 'generic').map((tool) => tool.name);
   const typedTables = new Set(typed.map((tool) => tool.table));
   const related = selection.allowedTyped.some((tool) => tool.table.exposed.relations.length > 0);
-  const writes = tools.some((tool) => tool.form !== 'search' && tool.spec.operation !== 'read');
+  const writes = tools.some((tool) => tool.form !== 'search' && tool.spec.session === 'read-write');
   const lines = [`${writes ? 'Read and write' : 'Read-only'} access to a ${dialect} database: ${tables} tables, ${tools.length} tools.`];
   if (kinds.size > 0) {
     const per = (['query', 'lookup', 'count', 'aggregate'] as const).filter((kind) => kinds.has(kind)).map((kind) => KIND_HELP[kind]);

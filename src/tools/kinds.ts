@@ -9,7 +9,7 @@ import { OPERATORS } from '../catalog/filters.js';
 import type { ToolOutcome } from '../execute/execute.js';
 import type { WriteOutcome } from '../execute/write.js';
 import type { ColumnModel } from '../introspect/model.js';
-import { READ_ANNOTATIONS, type WriteOperation } from '../policy/access.js';
+import { READ_ANNOTATIONS, sessionModeOf, type WriteOperation } from '../policy/access.js';
 import type { WritePlan } from '../plan/write.js';
 import { BUCKETS, METRIC_FUNCTIONS, planAggregate } from '../plan/aggregate.js';
 import type { ParsedCall } from '../plan/arguments.js';
@@ -66,6 +66,8 @@ interface KindSpec {
 /** A read kind: runs in the read-only session. */
 export interface ReadKindSpec extends KindSpec {
   readonly operation: 'read';
+  /** The session the access policy gives reads. */
+  readonly session: 'read-only';
   plan(tool: BoundTool, call: ParsedCall): ReadPlan;
   render(outcome: ToolOutcome, call: ParsedCall): CallToolResult;
 }
@@ -73,6 +75,8 @@ export interface ReadKindSpec extends KindSpec {
 /** A write kind: runs in a read-write transaction, only where the access policy allows its operation. */
 export interface WriteKindSpec extends KindSpec {
   readonly operation: WriteOperation;
+  /** The session the access policy gives writes. */
+  readonly session: 'read-write';
   /** By-key (one row named by its key) or filtered (`where` and `max_affected`); inserts are neither. */
   readonly byKey: boolean;
   plan(tool: BoundTool, call: ParsedCall): WritePlan;
@@ -143,6 +147,7 @@ function aggregateProperties(where: string | null, options: ResolvedOptions): Re
 const query: ReadKindSpec = {
   kind: 'query',
   operation: 'read',
+  session: sessionModeOf('read'),
   key: NO_KEY,
   generic: 'query',
   annotations: READ_ANNOTATIONS,
@@ -165,6 +170,7 @@ const query: ReadKindSpec = {
 const lookup: ReadKindSpec = {
   kind: 'lookup',
   operation: 'read',
+  session: sessionModeOf('read'),
   key: (entry, index) => keyFields(entry, index),
   generic: null,
   annotations: READ_ANNOTATIONS,
@@ -190,6 +196,7 @@ const lookup: ReadKindSpec = {
 const count: ReadKindSpec = {
   kind: 'count',
   operation: 'read',
+  session: sessionModeOf('read'),
   key: NO_KEY,
   generic: 'count',
   annotations: READ_ANNOTATIONS,
@@ -212,6 +219,7 @@ const count: ReadKindSpec = {
 const aggregate: ReadKindSpec = {
   kind: 'aggregate',
   operation: 'read',
+  session: sessionModeOf('read'),
   key: NO_KEY,
   generic: 'aggregate',
   annotations: READ_ANNOTATIONS,

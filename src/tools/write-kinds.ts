@@ -9,7 +9,7 @@ import { label } from '../catalog/describe.js';
 import { keyArgumentNames } from '../catalog/naming.js';
 import type { WriteOutcome } from '../execute/write.js';
 import type { ColumnModel } from '../introspect/model.js';
-import { annotationsFor, type WriteOperation } from '../policy/access.js';
+import { annotationsFor, sessionModeOf, type WriteOperation } from '../policy/access.js';
 import type { ResolvedOptions } from '../policy/options.js';
 import { planDelete, planInsert, planUpdate } from '../plan/write.js';
 import { deleteByKeyInput, deleteInput, insertInput, updateByKeyInput, updateInput } from './inputs.js';
@@ -79,9 +79,10 @@ function keyProperties(entry: TableEntry): Record<string, JsonSchema> {
   return properties;
 }
 
-function spec(operation: WriteOperation, byKey: boolean, parts: Omit<WriteKindSpec, 'operation' | 'byKey' | 'annotations' | 'render' | 'key'>): WriteKindSpec {
+function spec(operation: WriteOperation, byKey: boolean, parts: Omit<WriteKindSpec, 'operation' | 'session' | 'byKey' | 'annotations' | 'render' | 'key'>): WriteKindSpec {
   return {
     operation,
+    session: sessionModeOf(operation),
     byKey,
     annotations: annotationsFor(operation, byKey),
     render: (outcome) => renderWrite(outcome),
