@@ -218,6 +218,28 @@ describe.each(DIALECTS)('telemetry of tool calls on %s', (dialect) => {
     }
   });
 
+  it('names write calls INSERT, UPDATE and DELETE, with the rows they changed and never their values', async () => {
+    const otel = harness();
+    const cx = await createConexor(db.knex, { telemetry: otel.telemetry, writes: { tables: ['orders'] }, catalog: { mode: 'typed' } });
+    try {
+      const client = await connectClient(cx.createServer());
+      const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+      const inserted = await call('insert_orders', { rows: [{ customer: SECRET, amount: 1 }] });
+      const id = (inserted.structuredContent as { rows: { id: number }[] }).rows[0]?.id;
+      expect((await call('update_orders_by_id', { id, set: { amount: 2 } })).isError).toBeFalsy();
+      expect((await call('delete_orders', { where: [{ field: 'customer', op: 'eq', value: SECRET }], max_affected: 1 })).isError).toBeFalsy();
+      const spans = otel.toolSpans();
+      expect(spans.map((span) => [span.attributes['gen_ai.tool.name'], span.attributes['db.operation.name'], span.attributes['conexor.operation'], span.attributes['conexor.row_count']])).toEqual([
+        ['insert_orders', 'INSERT', 'insert', 1],
+        ['update_orders_by_id', 'UPDATE', 'update', 1],
+        ['delete_orders', 'DELETE', 'delete', 1],
+      ]);
+      expect(await exported(otel)).not.toContain(SECRET);
+    } finally {
+      await cx.close();
+    }
+  });
+
   it('counts a call refused by the instance query queue as rejected by a limit', async () => {
     const otel = harness();
     const cx = await createConexor(db.knex, { telemetry: otel.telemetry, concurrency: { maxConcurrent: 1, maxQueued: 0 } });
