@@ -138,7 +138,7 @@ export class Executor {
     limit: number,
   ): Promise<unknown[][]> {
     const statement = this.statement(this.exact(session.builder()), table, scope);
-    statement.builder.select(key.map((column, index) => this.raw(sql`${this.col(BASE, column)} AS ${this.name(`k${index}`)}`)));
+    statement.builder.select(key.map((column, index) => this.raw(sql`${exactKeySql(this.dialect, column, this.col(BASE, column))} AS ${this.name(`k${index}`)}`)));
     this.applyWhere(statement, statement.builder, BASE, where);
     for (const column of key) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
     if (this.dialect === 'postgresql') statement.builder.forUpdate(BASE);
@@ -518,6 +518,16 @@ function notesOf(statement: Statement): Noted {
 }
 
 /** Runs a paged query; one extra row tells whether more rows match than were returned. */
+/**
+ * A key column as a write reads it to bind it back: dates and date-times as the database's own text on PostgreSQL
+ * and MySQL, whose drivers return a JavaScript Date (milliseconds, the process's time zone) — bound back, a
+ * `…00.123456` key would name the `…00.123` row instead. SQLite returns what it stores.
+ */
+export function exactKeySql(dialect: Dialect, column: ColumnModel, columnSql: Fragment): Fragment {
+  if (dialect === 'sqlite' || (column.type !== 'date' && column.type !== 'datetime')) return columnSql;
+  return dialect === 'postgresql' ? sql`CAST(${columnSql} AS text)` : sql`CAST(${columnSql} AS CHAR)`;
+}
+
 function bindableKey(value: unknown): unknown {
   if (typeof value !== 'bigint') return value;
   return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : String(value);

@@ -10,12 +10,12 @@ import { DeniedError, InvalidArgumentsError, QueryError } from '../errors.js';
 import type { ColumnModel, Dialect, TableModel } from '../introspect/model.js';
 import type { ExposedTable } from '../policy/policy.js';
 import type { ColumnValues, WritePlan, WriteTarget } from '../plan/write.js';
-import type { Executor, Row, ScopeResolver } from './execute.js';
+import { exactKeySql, type Executor, type Row, type ScopeResolver } from './execute.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { WriteRunner, WriteSession } from './read-write.js';
 import { toWriteError } from './write-errors.js';
-import { bindValue } from './values.js';
+import { bindValue, renderValue } from './values.js';
 
 /** What a write call did: rows changed, and each affected row's key and (insert, update) new values. */
 export interface WriteOutcome {
@@ -157,7 +157,7 @@ export class WriteExecutor {
       row.length > 0 ? sql`(${columns}) VALUES (${values})` : this.dialect === 'mysql' ? verbatim('() VALUES ()') : verbatim('DEFAULT VALUES');
     const returning = key.length > 0 && this.runner.capabilities.insertReturning;
     const statement = returning
-      ? sql`INSERT INTO ${this.table(table)} ${body} RETURNING ${joinFragments(key.map((column) => this.name(column.name)), ', ')}`
+      ? sql`INSERT INTO ${this.table(table)} ${body} RETURNING ${joinFragments(key.map((column) => sql`${exactKeySql(this.dialect, column, this.name(column.name))} AS ${this.name(column.name)}`), ', ')}`
       : sql`INSERT INTO ${this.table(table)} ${body}`;
     const result: unknown = await session.trx.raw(statement.text, statement.bindings as Knex.Value[]);
     if (key.length === 0) return null;
@@ -248,10 +248,16 @@ export class WriteExecutor {
 function keyRow(plan: WritePlan, values: readonly unknown[]): Row {
   const row: Row = {};
   plan.key.forEach((ref, index) => {
-    const value = values[index];
-    row[ref.field] = typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : String(value)) : value instanceof Date ? value.toISOString() : value;
+    row[ref.field] = shownKey(ref.column, values[index]);
   });
   return row;
+}
+
+function shownKey(column: ColumnModel, value: unknown): unknown {
+  // Date keys travel as the database's text (see exactKeySql); shown like query results.
+  if (typeof value === 'string' && (column.type === 'date' || column.type === 'datetime')) return renderValue(column, value);
+  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : String(value);
+  return value instanceof Date ? value.toISOString() : value;
 }
 
 /** Rows a driver's raw result carries (RETURNING). */
