@@ -140,6 +140,9 @@ export class Executor {
     const statement = this.statement(this.exact(session.builder()), table, scope);
     statement.builder.select(key.map((column, index) => this.raw(sql`${exactKeySql(this.dialect, column, this.col(BASE, column))} AS ${this.name(`k${index}`)}`)));
     this.applyWhere(statement, statement.builder, BASE, where);
+    // A row whose key is NULL (a nullable unique key; SQLite even lets a primary key be NULL) cannot be named by
+    // `key IN (…)`: it is not reached, rather than reported as changed while nothing changes.
+    for (const column of key) this.where(statement.builder, sql`${this.col(BASE, column)} IS NOT NULL`);
     for (const column of key) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
     if (this.dialect === 'postgresql') statement.builder.forUpdate(BASE);
     else if (this.dialect === 'mysql') statement.builder.forUpdate();
