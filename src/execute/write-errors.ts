@@ -73,8 +73,12 @@ function explain(violation: Violation, plan: WritePlan): string {
       const field = violation.column ? fieldOf(plan, violation.column) : null;
       return field ? `${field} is required and cannot be null` : 'a required column would be empty';
     }
-    case 'check':
-      return `a value breaks the check constraint${violation.constraint ? ` ${violation.constraint}` : ''} of ${table}${allowedHint(plan, violation.constraint)}`;
+    case 'check': {
+      // A constraint named like a column the model cannot see (MariaDB names a column's CHECK after it) is not named.
+      const hidden = plan.table.table.columns.some((column) => column.name === violation.constraint && !plan.table.columns.includes(column));
+      const name = violation.constraint && !hidden ? ` ${violation.constraint}` : '';
+      return `a value breaks the check constraint${name} of ${table}${hidden ? '' : allowedHint(plan, violation.constraint)}`;
+    }
     case 'too_long': {
       const field = violation.column ? fieldOf(plan, violation.column) : null;
       return `${field ?? 'a value'} is too long or out of range for its column`;
@@ -104,6 +108,7 @@ function allowedHint(plan: WritePlan, constraint: string | null): string {
   return `; allowed values of ${fieldOf(plan, column.name) ?? column.name}: ${column.enumValues.join(', ')}`;
 }
 
+const CONSTRAINT_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 const quoted = (message: string, pattern: RegExp): string | null => pattern.exec(message)?.[1] ?? null;
 
@@ -158,7 +163,11 @@ function violationOf(error: DriverError, dialect: Dialect): Violation | null {
       .filter(Boolean);
   if (/UNIQUE constraint failed/.test(message)) return { kind: 'unique', constraint: null, columns: columnsAfter('UNIQUE') };
   if (/NOT NULL constraint failed/.test(message)) return { kind: 'not_null', column: columnsAfter('NOT NULL')[0] ?? null };
-  if (/CHECK constraint failed/.test(message)) return { kind: 'check', constraint: quoted(message, /CHECK constraint failed: (.*)$/) };
+  if (/CHECK constraint failed/.test(message)) {
+    // An unnamed CHECK is named by its expression: SQL, maybe about hidden columns. Only a name is passed on.
+    const named = quoted(message, /CHECK constraint failed: (.*)$/);
+    return { kind: 'check', constraint: named !== null && CONSTRAINT_NAME.test(named) ? named : null };
+  }
   if (/FOREIGN KEY constraint failed/.test(message)) {
     return { kind: 'reference', constraint: null, columns: [] };
   }
