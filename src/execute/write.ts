@@ -59,9 +59,17 @@ export class WriteExecutor {
     private readonly timeZone = 'UTC',
   ) {}
 
-  async run(plan: WritePlan, scope: ScopeResolver, limits: WriteLimits, confirm?: Confirm): Promise<WriteOutcome> {
+  /**
+   * `beforeCommit` runs in the transaction once the change is done (the audit records the call there): when it
+   * throws, nothing is committed.
+   */
+  async run(plan: WritePlan, scope: ScopeResolver, limits: WriteLimits, confirm?: Confirm, beforeCommit?: (outcome: WriteOutcome) => Promise<void>): Promise<WriteOutcome> {
+    const finish = async (outcome: WriteOutcome) => {
+      await beforeCommit?.(outcome);
+      return outcome;
+    };
     try {
-      if (plan.operation === 'insert') return await this.runner.run((session) => this.insert(session, plan, scope, limits));
+      if (plan.operation === 'insert') return await this.runner.run(async (session) => finish(await this.insert(session, plan, scope, limits)));
       const target = plan.target;
       if (confirm) {
         // First find how many rows the call reaches, then ask with no transaction open, then do it — only if the
@@ -71,10 +79,10 @@ export class WriteExecutor {
           if (!(await confirm(count))) {
             throw new DeniedError(`The user did not confirm this ${plan.operation} of ${count} rows; nothing was changed.`);
           }
-          return await this.runner.run((session) => this.change(session, plan, target, scope, limits, count));
+          return await this.runner.run(async (session) => finish(await this.change(session, plan, target, scope, limits, count)));
         }
       }
-      return await this.runner.run((session) => this.change(session, plan, target, scope, limits));
+      return await this.runner.run(async (session) => finish(await this.change(session, plan, target, scope, limits)));
     } catch (error) {
       throw toWriteError(error, plan, this.dialect);
     }

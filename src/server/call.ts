@@ -250,6 +250,14 @@ export class CallPipeline {
     // A typed tool names its table: the audit records it even when the call is refused.
     let target: TableEntry | undefined = entry.form === 'typed' ? entry.table : undefined;
     let redaction: RedactionSubject = { fields: null, lookup: entry.form === 'typed' && entry.spec.kind === 'lookup' };
+    const subjectOf = (): Subject => ({
+      tool: entry.name,
+      table: target ? `${target.exposed.table.schema}.${target.exposed.table.name}` : null,
+      operation: entry.form === 'search' ? 'search' : entry.spec.operation === 'read' ? entry.spec.kind : entry.spec.operation,
+      args: entry.form === 'search' ? redactUnknownArguments(args) : redactArguments(redaction, args, this.values),
+    });
+    // A write is recorded before it commits: an event that cannot be recorded (`deny`) rolls the change back.
+    let recordedBeforeCommit = false;
     try {
       const policy = await this.policyFor(context);
       const view = this.viewOf(policy);
@@ -275,7 +283,11 @@ export class CallPipeline {
         if (spec.operation === 'read') {
           ({ result, rowCount, truncated } = await this.read(spec, tool, parsed, args, table, policy.maxRows, entry.name, context));
         } else {
-          const done = await this.write(spec, tool, parsed, table, policy.maxRows, entry.name, context);
+          const done = await this.write(spec, tool, parsed, table, policy.maxRows, entry.name, context, async (changed) => {
+            const ending: Ending = { outcome: 'ok', errorCode: null, rowCount: changed.affected, truncated: null, keys: changed.keys };
+            await this.record(subjectOf(), ending, context, started, timestamp);
+            recordedBeforeCommit = true;
+          });
           rowCount = done.affected;
           keys = done.keys;
           result = spec.render(done, parsed);
@@ -291,13 +303,9 @@ export class CallPipeline {
       }
       result = toErrorResult(reported.message);
     }
-    const subject: Subject = {
-      tool: entry.name,
-      table: target ? `${target.exposed.table.schema}.${target.exposed.table.name}` : null,
-      operation: entry.form === 'search' ? 'search' : entry.spec.operation === 'read' ? entry.spec.kind : entry.spec.operation,
-      args: entry.form === 'search' ? redactUnknownArguments(args) : redactArguments(redaction, args, this.values),
-    };
-    return this.recorded(result, subject, { outcome, errorCode, rowCount, truncated, ...(keys ? { keys } : {}) }, context, started, timestamp);
+    // Already on record; a write whose commit failed after its event was recorded gets a second event, the error.
+    if (recordedBeforeCommit && outcome === 'ok') return result;
+    return this.recorded(result, subjectOf(), { outcome, errorCode, rowCount, truncated, ...(keys ? { keys } : {}) }, context, started, timestamp);
   }
 
   /** A read kind: plan, scope, the read-only session, the result within its byte budget. */
@@ -336,6 +344,7 @@ export class CallPipeline {
     maxRows: number | undefined,
     name: string,
     context: RequestContext,
+    beforeCommit: (outcome: WriteOutcome) => Promise<void>,
   ): Promise<WriteOutcome> {
     const writes = this.options.writes;
     if (!this.writer || !writes) throw new UnknownToolError(name);
@@ -347,7 +356,7 @@ export class CallPipeline {
         ? (count) => ask(confirmationMessage(plan.operation, count, table, name, parsed.args), writes.confirmTimeoutMs)
         : undefined;
     const listed = Math.min(this.options.maxRows, maxRows ?? this.options.maxRows);
-    return this.writer.run(plan, scope, { maxRows: listed, confirmAbove: writes.confirmAbove }, confirm);
+    return this.writer.run(plan, scope, { maxRows: listed, confirmAbove: writes.confirmAbove }, confirm, beforeCommit);
   }
   /**
    * The kind, table and key a call works on, in the caller's own catalog: a typed tool's table, or the table a generic
