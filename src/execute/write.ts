@@ -121,7 +121,10 @@ export class WriteExecutor {
     }
     const key = plan.key.map((ref) => ref.column);
     const own = scope(plan.table);
-    if (plan.operation === 'update') await this.checkReferences(session, plan.table, [plan.set], scope);
+    if (plan.operation === 'update') {
+      await this.checkReferences(session, plan.table, [plan.set], scope);
+      await this.checkPartialReferences(session, plan, keys, scope);
+    }
     for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
       const conditions = [this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT))];
       // The scope again: the rows were found within it, and the statement itself stays within it too.
@@ -204,11 +207,42 @@ export class WriteExecutor {
         for (const [column, value] of targetScope) conditions.push(sql`${this.col(column)} = ${this.bind(column, value)}`);
         const query = sql`SELECT 1 AS found FROM ${this.table(target.table)} WHERE ${joinFragments(conditions, ' AND ')}`;
         const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
-        if (found.length === 0) {
-          const fields = foreignKey.columns.map((column) => column.name).join(', ');
-          const visible = target.scopeColumns.length > 0 ? ' that you can see' : '';
-          throw new InvalidArgumentsError(`${fields}: must reference an existing row of ${target.table.name}${visible}; no such row.`);
-        }
+        if (found.length === 0) throw noSuchRow(foreignKey, target);
+      }
+    }
+  }
+
+  /**
+   * An update setting only some columns of a foreign key: the reference each changed row will hold (the values set,
+   * the row's own for the rest) must name a row the caller may see — one query per key per chunk of rows, finding
+   * any row whose new reference names none. The database's constraint alone would accept another tenant's row.
+   */
+  private async checkPartialReferences(session: WriteSession, plan: Extract<WritePlan, { operation: 'update' }>, keys: readonly unknown[][], scope: ScopeResolver): Promise<void> {
+    const set = new Map(plan.set);
+    const key = plan.key.map((ref) => ref.column);
+    const own = scope(plan.table);
+    for (const foreignKey of plan.table.foreignKeys) {
+      const target = this.exposedOf(foreignKey.target);
+      const given = foreignKey.columns.filter((column) => set.has(column));
+      if (!target || given.length === 0 || given.length === foreignKey.columns.length) continue;
+      // A NULL in a reference means no reference (MATCH SIMPLE), as the database reads it.
+      if (given.some((column) => set.get(column) === null)) continue;
+      const rest = foreignKey.columns.filter((column) => !set.has(column));
+      const targetScope = scope(target);
+      const matches = foreignKey.columns.map((local, index) => {
+        const column = foreignKey.targetColumns[index] as ColumnModel;
+        return set.has(local) ? sql`${this.at('t', column)} = ${this.bind(local, set.get(local))}` : sql`${this.at('t', column)} = ${this.at('s', local)}`;
+      });
+      for (const [column, value] of targetScope) matches.push(sql`${this.at('t', column)} = ${this.bind(column, value)}`);
+      for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
+        const conditions = [this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT), 's')];
+        for (const [column, value] of own) conditions.push(sql`${this.at('s', column)} = ${this.bind(column, value)}`);
+        for (const column of rest) conditions.push(sql`${this.at('s', column)} IS NOT NULL`);
+        const referenced = sql`SELECT 1 FROM ${this.table(target.table)} ${this.name('t')} WHERE ${joinFragments(matches, ' AND ')}`;
+        conditions.push(sql`NOT EXISTS (${referenced})`);
+        const query = sql`SELECT 1 AS found FROM ${this.table(plan.table.table)} ${this.name('s')} WHERE ${joinFragments(conditions, ' AND ')}`;
+        const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
+        if (found.length > 0) throw noSuchRow(foreignKey, target);
       }
     }
   }
@@ -220,10 +254,10 @@ export class WriteExecutor {
     );
   }
 
-  private keyIn(key: readonly ColumnModel[], keys: readonly (readonly unknown[])[]): Fragment {
+  private keyIn(key: readonly ColumnModel[], keys: readonly (readonly unknown[])[], alias?: string): Fragment {
     const tuple = (values: readonly unknown[]) => joinFragments(values.map((value) => sql`${value as Knex.Value}`), ', ');
     const list = joinFragments(keys.map((values) => (key.length === 1 ? tuple(values) : sql`(${tuple(values)})`)), ', ');
-    const columns = joinFragments(key.map((column) => this.col(column)), ', ');
+    const columns = joinFragments(key.map((column) => (alias ? this.at(alias, column) : this.col(column))), ', ');
     return key.length === 1 ? sql`${columns} IN (${list})` : sql`(${columns}) IN (${list})`;
   }
 
@@ -247,9 +281,21 @@ export class WriteExecutor {
     return this.name(column.name);
   }
 
+  /** `alias.column`. */
+  private at(alias: string, column: ColumnModel): Fragment {
+    return new Fragment('??', [this.knex.raw(`${this.quoted(alias)}.${this.quoted(column.name)}`)]);
+  }
+
   private table(table: TableModel): Fragment {
     return new Fragment('??', [this.knex.raw(quoteTable(this.dialect, table))]);
   }
+}
+
+/** A reference to no row the caller may see: the same words whether the row is another tenant's or none. */
+function noSuchRow(foreignKey: ExposedTable['foreignKeys'][number], target: ExposedTable): InvalidArgumentsError {
+  const fields = foreignKey.columns.map((column) => column.name).join(', ');
+  const visible = target.scopeColumns.length > 0 ? ' that you can see' : '';
+  return new InvalidArgumentsError(`${fields}: must reference an existing row of ${target.table.name}${visible}; no such row.`);
 }
 
 /** The key of an affected row by field name, as the audit and the result name it. */
