@@ -3,7 +3,8 @@
  * keys whose columns the call sets *all* of. An update setting one column of a composite foreign key (the order
  * number, keeping the region) skipped it: the database's own constraint, blind to tenants, accepted another
  * tenant's order — a cross-tenant reference, and an oracle telling which (region, number) pairs exist in any
- * tenant. The reference a row ends up with must be checked, whichever of its columns the call sets.
+ * tenant. An insert leaving the region to its default did the same. The reference a row ends up with must be
+ * checked, whichever of its columns the call sets.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -32,9 +33,10 @@ describe.each(DIALECTS)('an update setting part of a composite reference (%s)', 
       t.unique(['region', 'order_no'], { indexName: 'orders_region_no_unique' });
     });
     await db.knex.schema.createTable('order_lines', (t) => {
-      t.integer('id').primary();
+      // Not INTEGER: on SQLite that would make it the rowid, filled by the database.
+      t.bigInteger('id').primary();
       t.integer('tenant_id').notNullable();
-      t.string('region', 10).notNullable();
+      t.string('region', 10).notNullable().defaultTo('eu');
       t.integer('order_no').notNullable();
       t.string('item', 20);
       t.foreign(['region', 'order_no'], 'order_lines_order_fk').references(['region', 'order_no']).inTable('orders');
@@ -72,5 +74,15 @@ describe.each(DIALECTS)('an update setting part of a composite reference (%s)', 
     const own = await call(client, 'update_order_lines_by_id', { id: 10, set: { order_no: 3 } });
     expect(own.isError, textOf(own)).toBeFalsy();
     expect(await lines()).toEqual(['10:eu/3']);
+  });
+
+  it("refuses an insert whose reference, completed by a column's default, names another tenant's row", async () => {
+    const other = await call(client, 'insert_order_lines', { rows: [{ id: 11, order_no: 2, item: 'y' }] });
+    expect(other.isError, textOf(other)).toBe(true);
+    expect(textOf(other)).toMatch(/must reference an existing row of orders that you can see/);
+    expect(await lines()).toEqual(['10:eu/1']);
+    const own = await call(client, 'insert_order_lines', { rows: [{ id: 12, order_no: 3, item: 'y' }] });
+    expect(own.isError, textOf(own)).toBeFalsy();
+    expect(await lines()).toEqual(['10:eu/1', '12:eu/3']);
   });
 });
