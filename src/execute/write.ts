@@ -123,7 +123,14 @@ export class WriteExecutor {
     const own = scope(plan.table);
     if (plan.operation === 'update') {
       await this.checkReferences(session, plan.table, [plan.set], scope);
-      await this.checkPartialReferences(session, plan, keys, scope);
+      // A foreign key the call sets only part of: the rest is the row's own.
+      const set = new Map(plan.set);
+      const partial = (columns: readonly ColumnModel[]) => {
+        const given = columns.filter((column) => set.has(column));
+        // A NULL in a reference means no reference (MATCH SIMPLE), as the database reads it.
+        return given.length > 0 && given.length < columns.length && given.every((column) => set.get(column) !== null);
+      };
+      await this.checkHeldReferences(session, plan.table, key, keys, scope, set, partial);
     }
     for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
       const conditions = [this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT))];
@@ -154,6 +161,16 @@ export class WriteExecutor {
     for (const row of rows) {
       const found = await this.insertRow(session, plan.table.table, row, key);
       if (found) keys.push(found);
+    }
+    // A foreign key a row leaves (partly) to column defaults is checked as stored; without a default it is NULL.
+    const completed = (columns: readonly ColumnModel[]) =>
+      rows.some((row) => columns.some((column) => column.default !== null && !row.some(([given]) => given === column)));
+    if (plan.table.foreignKeys.some((foreignKey) => this.exposedOf(foreignKey.target) && completed(foreignKey.columns))) {
+      if (keys.length < rows.length) {
+        const foreignKey = plan.table.foreignKeys.find((candidate) => this.exposedOf(candidate.target) && completed(candidate.columns));
+        throw new InvalidArgumentsError(`${foreignKey?.columns.map((column) => column.name).join(', ') ?? 'a reference'}: give every column of this reference.`);
+      }
+      await this.checkHeldReferences(session, plan.table, key, keys, scope, new Map(), completed);
     }
     const listed = keys.slice(0, limits.maxRows);
     const values = key.length > 0 ? await this.reader.rowsByKeys(session, plan.table, plan.returning, key, listed, scope) : [];
@@ -213,20 +230,24 @@ export class WriteExecutor {
   }
 
   /**
-   * An update setting only some columns of a foreign key: the reference each changed row will hold (the values set,
-   * the row's own for the rest) must name a row the caller may see — one query per key per chunk of rows, finding
-   * any row whose new reference names none. The database's constraint alone would accept another tenant's row.
+   * Foreign keys a call gives only part of (`applies`): the reference each row holds — the values `set` by the call,
+   * the row's own for the rest (an insert's defaults) — must name a row the caller may see; one query per key per
+   * chunk of rows finds any row whose reference names none. The database's constraint alone would accept another
+   * tenant's row.
    */
-  private async checkPartialReferences(session: WriteSession, plan: Extract<WritePlan, { operation: 'update' }>, keys: readonly unknown[][], scope: ScopeResolver): Promise<void> {
-    const set = new Map(plan.set);
-    const key = plan.key.map((ref) => ref.column);
-    const own = scope(plan.table);
-    for (const foreignKey of plan.table.foreignKeys) {
+  private async checkHeldReferences(
+    session: WriteSession,
+    table: ExposedTable,
+    key: readonly ColumnModel[],
+    keys: readonly unknown[][],
+    scope: ScopeResolver,
+    set: ReadonlyMap<ColumnModel, unknown>,
+    applies: (columns: readonly ColumnModel[]) => boolean,
+  ): Promise<void> {
+    const own = scope(table);
+    for (const foreignKey of table.foreignKeys) {
       const target = this.exposedOf(foreignKey.target);
-      const given = foreignKey.columns.filter((column) => set.has(column));
-      if (!target || given.length === 0 || given.length === foreignKey.columns.length) continue;
-      // A NULL in a reference means no reference (MATCH SIMPLE), as the database reads it.
-      if (given.some((column) => set.get(column) === null)) continue;
+      if (!target || keys.length === 0 || !applies(foreignKey.columns)) continue;
       const rest = foreignKey.columns.filter((column) => !set.has(column));
       const targetScope = scope(target);
       const matches = foreignKey.columns.map((local, index) => {
@@ -240,7 +261,7 @@ export class WriteExecutor {
         for (const column of rest) conditions.push(sql`${this.at('s', column)} IS NOT NULL`);
         const referenced = sql`SELECT 1 FROM ${this.table(target.table)} ${this.name('t')} WHERE ${joinFragments(matches, ' AND ')}`;
         conditions.push(sql`NOT EXISTS (${referenced})`);
-        const query = sql`SELECT 1 AS found FROM ${this.table(plan.table.table)} ${this.name('s')} WHERE ${joinFragments(conditions, ' AND ')}`;
+        const query = sql`SELECT 1 AS found FROM ${this.table(table.table)} ${this.name('s')} WHERE ${joinFragments(conditions, ' AND ')}`;
         const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
         if (found.length > 0) throw noSuchRow(foreignKey, target);
       }
