@@ -123,6 +123,18 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
     return rest.length > 0 ? resolve(table, rest) : null;
   };
   const tableByName = new Map(tables.map((table) => [`${table.schema}\u0000${table.name}`, table]));
+  /**
+   * Whether a write setting this foreign key can have its reference checked within the caller's scope: towards an
+   * exposed table whose referenced columns are visible (the executor checks it), or towards an unscoped table
+   * policy does not expose (the database's constraint suffices). Otherwise only the database would check it —
+   * blind to tenants, and telling whether a hidden value exists — so its columns are not settable.
+   */
+  const isCheckable = (key: TableModel['foreignKeys'][number], target: TableModel): boolean => {
+    const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const).filter(([column]) => !scopeNames.has(column));
+    if (pairs.length === 0) return true;
+    if (!selectedSet.has(target) || (visibleColumns.get(target)?.size ?? 0) === 0) return !target.columns.some((column) => scopeNames.has(column.name));
+    return pairs.every(([, referenced]) => visibleColumns.get(target)?.has(referenced) === true);
+  };
   // Tables left without a visible column are dropped below; they cannot be described either.
   const exposable = selected.filter((table) => (visibleColumns.get(table)?.size ?? 0) > 0);
   const hostDescriptions = resolveDescriptions(options.describe, tables, exposable, visibleColumns);
@@ -131,8 +143,11 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
     .map((table): ExposedTable => {
       const primaryKey = table.primaryKey ? resolveKey(table, table.primaryKey) : null;
       const foreignKeys: ExposedForeignKey[] = [];
+      // Columns of references writes cannot check within the caller's scope: never settable (see below).
+      const unchecked = new Set<string>();
       for (const key of table.foreignKeys) {
         const target = tableByName.get(`${key.referencedSchema ?? table.schema}\u0000${key.referencedTable}`);
+        if (target && !isCheckable(key, target)) for (const column of key.columns) unchecked.add(column);
         if (!target || !selectedSet.has(target)) continue;
         // Pairs through scoping columns say nothing the model can use: describe the link by its other columns.
         const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const);
@@ -168,7 +183,7 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
         scopeVisible: options.scope?.visible ?? false,
         relations: [],
         aggregates: !noAggregates(table),
-        access: tableAccess({ table, columns, primaryKey, uniqueKeys, scopeColumns }, options.writes, writable),
+        access: tableAccess({ table, columns: columns.filter((column) => !unchecked.has(column.name)), primaryKey, uniqueKeys, scopeColumns }, options.writes, writable),
       };
     })
     .filter((table) => table.columns.length > 0);
