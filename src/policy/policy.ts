@@ -452,6 +452,27 @@ function describeKeys(
  * The schema as a caller restricted to some tables sees it: every table stays (tool names do not change), but
  * relations towards tables it may not read are gone, so neither schemas nor calls can reach them.
  */
+/**
+ * Writes of a caller that may not use the targets of `keys`: their columns are not settable (nothing could check
+ * such a reference within the caller's scope, and its answer would tell what the forbidden table holds); an insert
+ * that would have to set one is not offered.
+ */
+function withoutReferences(access: TableAccess, keys: readonly ExposedForeignKey[]): TableAccess {
+  const blocked = new Set(keys.flatMap((key) => key.columns));
+  if (blocked.size === 0) return access;
+  const settable = (column: ColumnModel) => !blocked.has(column);
+  const insertable = access.insertable.filter(settable);
+  const updatable = access.updatable.filter(settable);
+  return {
+    ...access,
+    insert: access.insert && insertable.length > 0 && access.required.every(settable),
+    update: access.update && updatable.length > 0,
+    insertable,
+    required: access.required.filter(settable),
+    updatable,
+  };
+}
+
 export function withoutRelationsTo(schema: ExposedSchema, allowsTable: (table: TableModel) => boolean): ExposedSchema {
   return {
     ...schema,
@@ -461,7 +482,7 @@ export function withoutRelationsTo(schema: ExposedSchema, allowsTable: (table: T
       const foreignKeys = exposed.foreignKeys.filter((key) => allowsTable(key.target));
       return relations.length === exposed.relations.length && foreignKeys.length === exposed.foreignKeys.length
         ? exposed
-        : { ...exposed, relations, foreignKeys };
+        : { ...exposed, relations, foreignKeys, access: withoutReferences(exposed.access, exposed.foreignKeys.filter((key) => !allowsTable(key.target))) };
     }),
   };
 }
