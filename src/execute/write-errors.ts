@@ -67,8 +67,11 @@ function explain(violation: Violation, plan: WritePlan): string {
       const target = foreignKey ? ` of ${foreignKey.target.name}` : '';
       return `${fields ?? `a reference${violation.constraint ? ` (${violation.constraint})` : ''}`} must name an existing row${target}`;
     }
-    case 'referenced':
-      return `rows${violation.by ? ` of ${violation.by}` : ' of another table'} still reference this row of ${table}; change or delete them first`;
+    case 'referenced': {
+      // Named only when the caller sees that table (a relation towards it): else it must appear nowhere.
+      const by = plan.table.relations.some((relation) => relation.kind === 'many' && relation.target.name === violation.by) ? violation.by : null;
+      return `rows${by ? ` of ${by}` : ' of another table'} still reference this row of ${table}; change or delete them first`;
+    }
     case 'not_null': {
       const field = violation.column ? fieldOf(plan, violation.column) : null;
       return field ? `${field} is required and cannot be null` : 'a required column would be empty';
