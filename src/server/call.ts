@@ -511,7 +511,9 @@ const MAX_CACHED_CATALOGS = 100;
 
 /** What the user is asked before a destructive change of `count` rows: the tool, the table, the rows, the new values. */
 function confirmationMessage(operation: string, count: number, table: TableEntry, tool: string, args: Record<string, unknown>): string {
-  const set = args.set && typeof args.set === 'object' ? JSON.stringify(args.set) : '';
+  // The model's text, inert: JSON leaves line separators and bidirectional controls as they are, which could start
+  // a line of the model's own words or reverse how the rest of the question reads.
+  const set = args.set && typeof args.set === 'object' ? JSON.stringify(args.set).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`) : '';
   const shown = set.length > 300 ? `${set.slice(0, 300)}…` : set;
   return `${tool} would ${operation} ${count} rows of ${table.exposed.table.name}${shown ? `, setting ${shown}` : ''}. This cannot be undone. Apply it?`;
 }
