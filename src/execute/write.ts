@@ -328,11 +328,9 @@ function keyRow(plan: WritePlan, values: readonly unknown[]): Row {
   return row;
 }
 
+/** A key value as query results show it, the same on every dialect (a bigint key is a number when exact). */
 function shownKey(column: ColumnModel, value: unknown): unknown {
-  // Date keys travel as the database's text (see exactKeySql); shown like query results.
-  if (typeof value === 'string' && (column.type === 'date' || column.type === 'datetime')) return renderValue(column, value);
-  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : String(value);
-  return value instanceof Date ? value.toISOString() : value;
+  return renderValue(column, value);
 }
 
 /** Rows a driver's raw result carries (RETURNING). */
