@@ -33,6 +33,7 @@ export interface WriteRunner {
 
 // Past the server-side limit plus this grace, the caller gets an answer even if the database never replies.
 const GRACE_MS = 2_000;
+const UNCONFIRMED = 'The database did not confirm the change in time: it may have been applied. Check before retrying.';
 
 /** Creates the write runner of a dialect; `guard` wraps each call (the pool guard). */
 export async function createWriteRunner(
@@ -52,12 +53,19 @@ export async function createWriteRunner(
     run: (work) =>
       guard(() => {
         let expired = false;
+        let committing = false;
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
+          const late = () => {
+            // Once the commit is under way nothing can be said to be unchanged: wait for it a while, then say so.
+            if (committing) {
+              timer = setTimeout(() => reject(new QueryError('timeout', UNCONFIRMED)), GRACE_MS);
+              return;
+            }
             expired = true;
             reject(new QueryError('timeout', 'The database did not answer in time; nothing was changed. Retry later.'));
-          }, timeoutMs + GRACE_MS);
+          };
+          timer = setTimeout(late, timeoutMs + GRACE_MS);
         });
         const transaction = knex.transaction(async (trx) => {
           const restore = await setup(trx);
@@ -65,6 +73,7 @@ export async function createWriteRunner(
             const result = await work({ trx, builder: () => trx.queryBuilder() });
             // A call already answered with a timeout must not commit afterwards.
             if (expired) throw new QueryError('timeout', 'The call timed out; its transaction was rolled back.');
+            committing = true;
             return result;
           } finally {
             await restore();

@@ -64,12 +64,15 @@ export class WriteExecutor {
    * throws, nothing is committed.
    */
   async run(plan: WritePlan, scope: ScopeResolver, limits: WriteLimits, confirm?: Confirm, beforeCommit?: (outcome: WriteOutcome) => Promise<void>): Promise<WriteOutcome> {
-    const finish = async (outcome: WriteOutcome) => {
+    const finish = async (session: WriteSession, outcome: WriteOutcome) => {
+      // PostgreSQL runs deferred constraints and triggers at COMMIT, beyond the statement limit (a slow one would
+      // commit after the call was answered "nothing changed"): run them here, under it, before the audit records.
+      if (this.dialect === 'postgresql') await session.trx.raw('SET CONSTRAINTS ALL IMMEDIATE');
       await beforeCommit?.(outcome);
       return outcome;
     };
     try {
-      if (plan.operation === 'insert') return await this.runner.run(async (session) => finish(await this.insert(session, plan, scope, limits)));
+      if (plan.operation === 'insert') return await this.runner.run(async (session) => finish(session, await this.insert(session, plan, scope, limits)));
       const target = plan.target;
       if (confirm) {
         // First find how many rows the call reaches, then ask with no transaction open, then do it — only if the
@@ -79,10 +82,10 @@ export class WriteExecutor {
           if (!(await confirm(count))) {
             throw new DeniedError(`The user did not confirm this ${plan.operation} of ${count} rows; nothing was changed.`);
           }
-          return await this.runner.run(async (session) => finish(await this.change(session, plan, target, scope, limits, count)));
+          return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits, count)));
         }
       }
-      return await this.runner.run(async (session) => finish(await this.change(session, plan, target, scope, limits)));
+      return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits)));
     } catch (error) {
       throw toWriteError(error, plan, this.dialect);
     }
