@@ -77,12 +77,13 @@ export class WriteExecutor {
       if (confirm) {
         // First find how many rows the call reaches, then ask with no transaction open, then do it — only if the
         // same number of rows still matches.
-        const count = await this.runner.run(async (session) => (await this.reach(session, plan.table, plan, target, scope)).length);
+        const asked = await this.runner.run((session) => this.reach(session, plan.table, plan, target, scope));
+        const count = asked.length;
         if (count > limits.confirmAbove) {
           if (!(await confirm(count))) {
             throw new DeniedError(`The user did not confirm this ${plan.operation} of ${count} rows; nothing was changed.`);
           }
-          return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits, count)));
+          return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits, asked)));
         }
       }
       return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits)));
@@ -113,13 +114,15 @@ export class WriteExecutor {
     target: WriteTarget,
     scope: ScopeResolver,
     limits: WriteLimits,
-    confirmed?: number,
+    confirmed?: readonly unknown[][],
   ): Promise<WriteOutcome> {
     const keys = await this.reach(session, plan.table, plan, target, scope);
-    if (confirmed !== undefined && keys.length !== confirmed) {
+    // The rows the user was asked about, the same ones (found in key order both times), else nothing changes.
+    if (confirmed !== undefined && (keys.length !== confirmed.length || JSON.stringify(keys) !== JSON.stringify(confirmed))) {
+      const now = keys.length === confirmed.length ? `${keys.length} now, not the same rows` : `${keys.length} now`;
       throw new QueryError(
         'database_error',
-        `The matching rows changed while the user was confirming (${confirmed} confirmed, ${keys.length} now); nothing was changed. Call again.`,
+        `The matching rows changed while the user was confirming (${confirmed.length} confirmed, ${now}); nothing was changed. Call again.`,
       );
     }
     const key = plan.key.map((ref) => ref.column);
