@@ -16,7 +16,7 @@ import { parseArguments } from '../plan/arguments.js';
 import type { BoundTool } from '../plan/bound.js';
 import { keyAliases, keyFields, type ReadKindSpec, type ToolKindSpec, type WriteKindSpec } from '../tools/kinds.js';
 import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
-import { fitToBudget, toErrorResult, withDataRange } from '../tools/render.js';
+import { fitRows, fitToBudget, toErrorResult, withDataRange } from '../tools/render.js';
 import { explainEmpty } from './explain-empty.js';
 import { searchTables, type SearchableTable } from '../tools/search.js';
 import { closest } from '../shared/suggest.js';
@@ -290,7 +290,9 @@ export class CallPipeline {
           });
           rowCount = done.affected;
           keys = done.keys;
-          result = spec.render(done, parsed);
+          // Within the result size budget like any result: rows past it are counted as not listed.
+          const rows = fitRows(done.rows, this.options.maxResultBytes);
+          result = spec.render({ ...done, rows, unlisted: done.unlisted + done.rows.length - rows.length }, parsed);
         }
       }
     } catch (error) {
