@@ -232,9 +232,7 @@ export class Executor {
 
   /** Driver options for exact 64-bit integers; rendering turns those past 2^53 into strings. */
   private exact(builder: Knex.QueryBuilder): Knex.QueryBuilder {
-    if (this.dialect === 'mysql') builder.options({ supportBigNumbers: true, bigNumberStrings: true });
-    if (this.dialect === 'sqlite') builder.options({ safeIntegers: true });
-    return builder;
+    return exactIntegers(this.dialect, builder);
   }
 
   /** The SQL of a field: the table's own column, or a column of a row reached through to-one relations (joined on first use). */
@@ -531,7 +529,15 @@ export function exactKeySql(dialect: Dialect, column: ColumnModel, columnSql: Fr
   return dialect === 'postgresql' ? sql`CAST(${columnSql} AS text)` : sql`CAST(${columnSql} AS CHAR)`;
 }
 
-function bindableKey(value: unknown): unknown {
+/** A statement whose 64-bit integers come back exact: BigInt (SQLite) or text (MySQL); PostgreSQL's already are text. */
+export function exactIntegers<T extends Knex.QueryBuilder | Knex.Raw>(dialect: Dialect, statement: T): T {
+  if (dialect === 'mysql') statement.options({ supportBigNumbers: true, bigNumberStrings: true });
+  if (dialect === 'sqlite') statement.options({ safeIntegers: true });
+  return statement;
+}
+
+/** A key value as read, ready to bind back: a BigInt as a number when exact, else as text. */
+export function bindableKey(value: unknown): unknown {
   if (typeof value !== 'bigint') return value;
   return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : String(value);
 }

@@ -10,7 +10,7 @@ import { DeniedError, InvalidArgumentsError, QueryError } from '../errors.js';
 import type { ColumnModel, Dialect, TableModel } from '../introspect/model.js';
 import type { ExposedTable } from '../policy/policy.js';
 import type { ColumnValues, WritePlan, WriteTarget } from '../plan/write.js';
-import { exactKeySql, type Executor, type Row, type ScopeResolver } from './execute.js';
+import { bindableKey, exactIntegers, exactKeySql, type Executor, type Row, type ScopeResolver } from './execute.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { WriteRunner, WriteSession } from './read-write.js';
@@ -193,18 +193,20 @@ export class WriteExecutor {
     const statement = returning
       ? sql`INSERT INTO ${this.table(table)} ${body} RETURNING ${joinFragments(key.map((column) => sql`${exactKeySql(this.dialect, column, this.name(column.name))} AS ${this.name(column.name)}`), ', ')}`
       : sql`INSERT INTO ${this.table(table)} ${body}`;
-    const result: unknown = await session.trx.raw(statement.text, statement.bindings as Knex.Value[]);
+    // The new key exactly: a 64-bit one past 2^53 would come back rounded to a neighbour's.
+    const result: unknown = await exactIntegers(this.dialect, session.trx.raw(statement.text, statement.bindings as Knex.Value[]));
     if (key.length === 0) return null;
     if (returning) {
       const [record] = rowsOfResult(result, this.dialect);
-      return record ? key.map((column) => record[column.name]) : null;
+      return record ? key.map((column) => bindableKey(record[column.name])) : null;
     }
     // MySQL: the key is what the row was given, or the AUTO_INCREMENT value the insert produced.
     const given = new Map(row);
     if (key.every((column) => given.has(column))) return key.map((column) => this.bind(column, given.get(column)));
     const insertId = (Array.isArray(result) ? (result[0] as { insertId?: unknown } | undefined)?.insertId : undefined) ?? null;
     const missing = key.filter((column) => !given.has(column));
-    if (missing.length === 1 && missing[0]?.autoIncrement && insertId !== null && insertId !== 0) {
+    // With exact integers on, mysql2 may give the insert id as text.
+    if (missing.length === 1 && missing[0]?.autoIncrement && insertId !== null && insertId !== 0 && insertId !== '0') {
       return key.map((column) => (given.has(column) ? this.bind(column, given.get(column)) : insertId));
     }
     return null;
