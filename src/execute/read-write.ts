@@ -6,8 +6,10 @@ import { rowsOf } from '../introspect/shared.js';
 /** What a write call may use: its read-write transaction, under the same statement limit as reads. */
 export interface WriteSession {
   readonly trx: Knex.Transaction;
-  /** A query builder on the transaction. */
+  /** A query builder on the transaction; refused past the call's deadline (see `alive`). */
   builder(): Knex.QueryBuilder;
+  /** Throws once the call is past its deadline: the caller has been answered, so no further statement may start. */
+  alive(): void;
 }
 
 /** What the database of a write runner can do that changes how writes are run. */
@@ -70,7 +72,17 @@ export async function createWriteRunner(
         const transaction = knex.transaction(async (trx) => {
           const restore = await setup(trx);
           try {
-            const result = await work({ trx, builder: () => trx.queryBuilder() });
+            const alive = () => {
+              if (expired) throw new QueryError('timeout', 'The call timed out; its transaction was rolled back.');
+            };
+            const result = await work({
+              trx,
+              builder: () => {
+                alive();
+                return trx.queryBuilder();
+              },
+              alive,
+            });
             // A call already answered with a timeout must not commit afterwards.
             if (expired) throw new QueryError('timeout', 'The call timed out; its transaction was rolled back.');
             committing = true;

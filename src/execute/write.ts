@@ -67,7 +67,8 @@ export class WriteExecutor {
     const finish = async (session: WriteSession, outcome: WriteOutcome) => {
       // PostgreSQL runs deferred constraints and triggers at COMMIT, beyond the statement limit (a slow one would
       // commit after the call was answered "nothing changed"): run them here, under it, before the audit records.
-      if (this.dialect === 'postgresql') await session.trx.raw('SET CONSTRAINTS ALL IMMEDIATE');
+      if (this.dialect === 'postgresql') await this.exec(session, verbatim('SET CONSTRAINTS ALL IMMEDIATE'));
+      session.alive();
       await beforeCommit?.(outcome);
       return outcome;
     };
@@ -147,7 +148,7 @@ export class WriteExecutor {
         plan.operation === 'update'
           ? sql`UPDATE ${this.table(plan.table.table)} SET ${this.assignments(plan.set)} WHERE ${where}`
           : sql`DELETE FROM ${this.table(plan.table.table)} WHERE ${where}`;
-      await session.trx.raw(statement.text, statement.bindings as Knex.Value[]);
+      await this.exec(session, statement);
     }
     // The rows were locked when found (SQLite: the write transaction holds the database), so each one changes.
     const affected = keys.length;
@@ -194,7 +195,7 @@ export class WriteExecutor {
       ? sql`INSERT INTO ${this.table(table)} ${body} RETURNING ${joinFragments(key.map((column) => sql`${exactKeySql(this.dialect, column, this.name(column.name))} AS ${this.name(column.name)}`), ', ')}`
       : sql`INSERT INTO ${this.table(table)} ${body}`;
     // The new key exactly: a 64-bit one past 2^53 would come back rounded to a neighbour's.
-    const result: unknown = await exactIntegers(this.dialect, session.trx.raw(statement.text, statement.bindings as Knex.Value[]));
+    const result = await this.exec(session, statement);
     if (key.length === 0) return null;
     if (returning) {
       const [record] = rowsOfResult(result, this.dialect);
@@ -231,7 +232,7 @@ export class WriteExecutor {
         const conditions = pairs.map(([column, value, local]) => sql`${this.col(column)} = ${this.bind(local, value)}`);
         for (const [column, value] of targetScope) conditions.push(sql`${this.col(column)} = ${this.bind(column, value)}`);
         const query = sql`SELECT 1 AS found FROM ${this.table(target.table)} WHERE ${joinFragments(conditions, ' AND ')}`;
-        const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
+        const found = rowsOfResult(await this.exec(session, query), this.dialect);
         if (found.length === 0) throw noSuchRow(foreignKey, target);
       }
     }
@@ -270,10 +271,19 @@ export class WriteExecutor {
         const referenced = sql`SELECT 1 FROM ${this.table(target.table)} ${this.name('t')} WHERE ${joinFragments(matches, ' AND ')}`;
         conditions.push(sql`NOT EXISTS (${referenced})`);
         const query = sql`SELECT 1 AS found FROM ${this.table(table.table)} ${this.name('s')} WHERE ${joinFragments(conditions, ' AND ')}`;
-        const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
+        const found = rowsOfResult(await this.exec(session, query), this.dialect);
         if (found.length > 0) throw noSuchRow(foreignKey, target);
       }
     }
+  }
+
+  /**
+   * Runs one statement of the call, integers exact — unless the call is past its deadline: then none starts (the
+   * caller has its answer; the transaction rolls back at once instead of running on, holding locks).
+   */
+  private async exec(session: WriteSession, statement: Fragment): Promise<unknown> {
+    session.alive();
+    return (await exactIntegers(this.dialect, session.trx.raw(statement.text, statement.bindings as Knex.Value[]))) as unknown;
   }
 
   private assignments(set: ColumnValues): Fragment {
