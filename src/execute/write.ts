@@ -59,17 +59,11 @@ export class WriteExecutor {
     private readonly timeZone = 'UTC',
   ) {}
 
-  /**
-   * `beforeCommit` runs in the transaction once the change is done (the audit records the call there): when it
-   * throws, nothing is committed.
-   */
-  async run(plan: WritePlan, scope: ScopeResolver, limits: WriteLimits, confirm?: Confirm, beforeCommit?: (outcome: WriteOutcome) => Promise<void>): Promise<WriteOutcome> {
+  async run(plan: WritePlan, scope: ScopeResolver, limits: WriteLimits, confirm?: Confirm): Promise<WriteOutcome> {
     const finish = async (session: WriteSession, outcome: WriteOutcome) => {
       // PostgreSQL runs deferred constraints and triggers at COMMIT, beyond the statement limit (a slow one would
-      // commit after the call was answered "nothing changed"): run them here, under it, before the audit records.
+      // commit after the call was answered "nothing changed"): run them here, under it.
       if (this.dialect === 'postgresql') await this.exec(session, verbatim('SET CONSTRAINTS ALL IMMEDIATE'));
-      session.alive();
-      await beforeCommit?.(outcome);
       return outcome;
     };
     try {

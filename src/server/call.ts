@@ -256,8 +256,8 @@ export class CallPipeline {
       operation: entry.form === 'search' ? 'search' : entry.spec.operation === 'read' ? entry.spec.kind : entry.spec.operation,
       args: entry.form === 'search' ? redactUnknownArguments(args) : redactArguments(redaction, args, this.values),
     });
-    // A write is recorded before it commits: an event that cannot be recorded (`deny`) rolls the change back.
-    let recordedBeforeCommit = false;
+    // A write that committed and then cannot be recorded must say it was applied: a model told to retry repeats it.
+    let applied = false;
     try {
       const policy = await this.policyFor(context);
       const view = this.viewOf(policy);
@@ -283,11 +283,8 @@ export class CallPipeline {
         if (spec.operation === 'read') {
           ({ result, rowCount, truncated } = await this.read(spec, tool, parsed, args, table, policy.maxRows, entry.name, context));
         } else {
-          const done = await this.write(spec, tool, parsed, table, policy.maxRows, entry.name, context, async (changed) => {
-            const ending: Ending = { outcome: 'ok', errorCode: null, rowCount: changed.affected, truncated: null, keys: changed.keys };
-            await this.record(subjectOf(), ending, context, started, timestamp);
-            recordedBeforeCommit = true;
-          });
+          const done = await this.write(spec, tool, parsed, table, policy.maxRows, entry.name, context);
+          applied = true;
           rowCount = done.affected;
           keys = done.keys;
           // Within the result size budget like any result: rows past it are counted as not listed.
@@ -305,9 +302,8 @@ export class CallPipeline {
       }
       result = toErrorResult(reported.message);
     }
-    // Already on record; a write whose commit failed after its event was recorded gets a second event, the error.
-    if (recordedBeforeCommit && outcome === 'ok') return result;
-    return this.recorded(result, subjectOf(), { outcome, errorCode, rowCount, truncated, ...(keys ? { keys } : {}) }, context, started, timestamp);
+    const unrecorded = applied ? APPLIED_UNRECORDED : undefined;
+    return this.recorded(result, subjectOf(), { outcome, errorCode, rowCount, truncated, ...(keys ? { keys } : {}) }, context, started, timestamp, unrecorded);
   }
 
   /** A read kind: plan, scope, the read-only session, the result within its byte budget. */
@@ -346,7 +342,6 @@ export class CallPipeline {
     maxRows: number | undefined,
     name: string,
     context: RequestContext,
-    beforeCommit: (outcome: WriteOutcome) => Promise<void>,
   ): Promise<WriteOutcome> {
     const writes = this.options.writes;
     if (!this.writer || !writes) throw new UnknownToolError(name);
@@ -358,7 +353,7 @@ export class CallPipeline {
         ? (count) => ask(confirmationMessage(plan.operation, count, table, name, parsed.args), writes.confirmTimeoutMs)
         : undefined;
     const listed = Math.min(this.options.maxRows, maxRows ?? this.options.maxRows);
-    return this.writer.run(plan, scope, { maxRows: listed, confirmAbove: writes.confirmAbove }, confirm, beforeCommit);
+    return this.writer.run(plan, scope, { maxRows: listed, confirmAbove: writes.confirmAbove }, confirm);
   }
   /**
    * The kind, table and key a call works on, in the caller's own catalog: a typed tool's table, or the table a generic
@@ -413,11 +408,12 @@ export class CallPipeline {
     context: RequestContext,
     started: number,
     timestamp: string,
+    unrecorded?: string,
   ): Promise<CallToolResult> {
     try {
       await this.record(subject, ending, context, started, timestamp);
     } catch (error) {
-      return toErrorResult(toQueryError(error).message);
+      return toErrorResult(unrecorded ?? toQueryError(error).message);
     }
     return result;
   }
@@ -509,6 +505,8 @@ export class CallPipeline {
 }
 
 const NO_SCOPE: ScopeResolver = () => new Map();
+/** A write that committed, then could not be recorded (`onFailure: 'deny'`): its result is withheld, not its effect. */
+const APPLIED_UNRECORDED = 'The change was applied, but the call could not be recorded in the audit trail, so its result is withheld. Do not repeat it.';
 const MAX_CACHED_CATALOGS = 100;
 
 /** What the user is asked before a destructive change of `count` rows: the tool, the table, the rows, the new values. */
