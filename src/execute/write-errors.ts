@@ -53,19 +53,32 @@ function fieldsOf(plan: WritePlan, names: readonly string[]): string | null {
   return fields.length > 0 && fields.every((field) => field !== null) ? fields.join(', ') : null;
 }
 
+/**
+ * A constraint's name as the error may show it: `null` when it spells a column the model cannot see (PostgreSQL and
+ * MariaDB name a constraint after its columns: `badges_secret_token_key`, `secret_token`).
+ */
+function shownName(plan: WritePlan, constraint: string | null): string | null {
+  if (!constraint) return null;
+  const lower = constraint.toLowerCase();
+  const hidden = plan.table.table.columns.some((column) => !plan.table.columns.includes(column) && lower.includes(column.name.toLowerCase()));
+  return hidden ? null : constraint;
+}
+
 function explain(violation: Violation, plan: WritePlan): string {
   const table = plan.table.table.name;
+  // Names are looked up as the driver gave them, and shown only when they spell no hidden column.
+  const shown = 'constraint' in violation ? shownName(plan, violation.constraint) : null;
   switch (violation.kind) {
     case 'unique': {
       const fields = fieldsOf(plan, violation.columns) ?? uniqueFields(plan, violation.constraint);
-      const what = fields ? `${fields} must be unique` : `a unique key${violation.constraint ? ` (${violation.constraint})` : ''} forbids duplicates`;
+      const what = fields ? `${fields} must be unique` : `a unique key${shown ? ` (${shown})` : ''} forbids duplicates`;
       return `${what}, and another row of ${table} already has that value; choose a different value`;
     }
     case 'reference': {
       const fields = fieldsOf(plan, violation.columns) ?? referenceFields(plan, violation.constraint);
       const foreignKey = plan.table.foreignKeys.find((key) => key.name !== null && key.name === violation.constraint);
       const target = foreignKey ? ` of ${foreignKey.target.name}` : '';
-      return `${fields ?? `a reference${violation.constraint ? ` (${violation.constraint})` : ''}`} must name an existing row${target}`;
+      return `${fields ?? `a reference${shown ? ` (${shown})` : ''}`} must name an existing row${target}`;
     }
     case 'referenced': {
       // Named only when the caller sees that table (a relation towards it): else it must appear nowhere.
@@ -76,12 +89,8 @@ function explain(violation: Violation, plan: WritePlan): string {
       const field = violation.column ? fieldOf(plan, violation.column) : null;
       return field ? `${field} is required and cannot be null` : 'a required column would be empty';
     }
-    case 'check': {
-      // A constraint named like a column the model cannot see (MariaDB names a column's CHECK after it) is not named.
-      const hidden = plan.table.table.columns.some((column) => column.name === violation.constraint && !plan.table.columns.includes(column));
-      const name = violation.constraint && !hidden ? ` ${violation.constraint}` : '';
-      return `a value breaks the check constraint${name} of ${table}${hidden ? '' : allowedHint(plan, violation.constraint)}`;
-    }
+    case 'check':
+      return `a value breaks the check constraint${shown ? ` ${shown}` : ''} of ${table}${shown ? allowedHint(plan, shown) : ''}`;
     case 'too_long': {
       const field = violation.column ? fieldOf(plan, violation.column) : null;
       return `${field ?? 'a value'} is too long or out of range for its column`;
