@@ -50,6 +50,9 @@ export async function createWriteRunner(
     insertReturning: dialect === 'postgresql' || (dialect === 'sqlite' && atLeast(version, [3, 35])) || (mariaDb && atLeast(version, [10, 5])),
   };
   const setup = sessionSetup(dialect, mariaDb, timeoutMs);
+  // MySQL's REPEATABLE READ locks every row a locking read scans (every tenant's, with a where on unindexed
+  // columns) until the transaction ends; READ COMMITTED keeps the locks of the rows a write reaches only.
+  const isolation: Knex.TransactionConfig | undefined = dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
   return {
     capabilities,
     run: (work) =>
@@ -90,7 +93,7 @@ export async function createWriteRunner(
           } finally {
             await restore();
           }
-        });
+        }, isolation);
         transaction.catch(() => undefined);
         return Promise.race([transaction, deadline]).finally(() => clearTimeout(timer));
       }),
