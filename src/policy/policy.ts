@@ -68,6 +68,21 @@ export interface ExposedSchema {
 const ALL_TABLES = '*';
 /** conexor's own tables (the default API key and audit tables) are never exposed, whatever the patterns say. */
 const INTERNAL_TABLES: ReadonlySet<string> = new Set(['conexor_api_keys', 'conexor_audit']);
+/**
+ * The columns of those tables (see `defineApiKeyColumns`, `defineAuditColumns`): a table holding all of one set is
+ * one of them under another name (`createApiKeyTable(knex, 'service_keys')`), and is not exposed either — a model
+ * able to write it could lift a key's restrictions or erase audit events.
+ */
+const INTERNAL_COLUMNS: readonly (readonly string[])[] = [
+  ['id', 'name', 'hash', 'scopes', 'policy', 'created_at', 'expires_at', 'revoked_at'],
+  ['request_id', 'ts', 'tool', 'table_name', 'operation', 'arguments', 'key_id', 'outcome', 'row_count', 'duration_ms', 'error_code'],
+];
+
+function isInternal(table: TableModel): boolean {
+  if (INTERNAL_TABLES.has(table.name)) return true;
+  const names = new Set(table.columns.map((column) => column.name));
+  return INTERNAL_COLUMNS.some((columns) => columns.every((name) => names.has(name)));
+}
 
 /** Applies the policy to the introspected model; throws {@link ConfigurationError} when it names what does not exist. */
 export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): ExposedSchema {
@@ -86,7 +101,7 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
   const exclude = matcher(options.exclude);
   const selected = tables.filter(
     (table) =>
-      !INTERNAL_TABLES.has(table.name) &&
+      !isInternal(table) &&
       (options.views || table.kind === 'table') &&
       (!include || include(table)) &&
       !exclude(table) &&
