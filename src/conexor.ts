@@ -12,7 +12,7 @@ import { toQueryError } from './execute/errors.js';
 import { checkConnection } from './execute/connection.js';
 import { createReadOnlyRunner, type ClosableRunner, type ReadOnlyRunner } from './execute/read-only.js';
 import { SQLITE_WORKERS_DEFAULT } from './execute/sqlite-workers.js';
-import { POOL_GUARD_DEFAULTS, createPoolGuard } from './limits/pool-guard.js';
+import { POOL_GUARD_DEFAULTS, createPoolGuard, type PoolGuard } from './limits/pool-guard.js';
 import { dialectOf, introspect } from './introspect/index.js';
 import type { DatabaseModel, Dialect } from './introspect/model.js';
 import { resolveOptions, type ConexorOptions, type ResolvedOptions } from './policy/options.js';
@@ -96,17 +96,29 @@ export async function createConexor(knex: Knex, options?: ConexorOptions): Promi
   // MariaDB speaks the mysql dialect: the runner asks the server, and the spans say which it is from then on.
   let system: DbSystem = dialect;
   const telemetry = createTelemetry(resolved.telemetry, PACKAGE_VERSION, () => system);
-  // The guard sits inside the deadline: a call that times out keeps its slot until its work really ends.
-  const runner = await createReadOnlyRunner(knex, dialect, resolved.statementTimeoutMs, (inner) => guarded(inner, knex, resolved, telemetry), {
+  // The guard sits inside the deadline: a call that times out keeps its slot until its work really ends. Reads on
+  // the Knex pool share it with writes (which always run there), so together they stay within maxConcurrent.
+  let poolGuard: PoolGuard | undefined;
+  const runner = await createReadOnlyRunner(
+    knex,
+    dialect,
+    resolved.statementTimeoutMs,
+    (inner) => {
+      const { runner: guardedRunner, guard } = guarded(inner, knex, resolved, telemetry);
+      if (!inner.workers) poolGuard = guard;
+      return guardedRunner;
+    },
+    {
     schemas: [...new Set(exposed.tables.map((table) => table.table.schema))],
     // One better-sqlite3 worker process per call that may run at once.
     workers: (resolved.concurrency && resolved.concurrency.maxConcurrent) || SQLITE_WORKERS_DEFAULT,
     warn: (message) => resolved.logger.warn(message),
-  });
+    },
+  );
   if (runner.mariadb) system = 'mariadb';
   const executor = new Executor(knex, dialect, runner, resolved.timeZone, resolved.maxValueChars);
   const writer = exposed.tables.some((table) => table.access.insert || table.access.update || table.access.delete)
-    ? await createWriter(knex, dialect, model, exposed, executor, resolved, telemetry)
+    ? await createWriter(knex, dialect, model, exposed, executor, resolved, telemetry, poolGuard)
     : undefined;
   const auditor = createAuditorFor(resolved);
   const values = resolved.audit ? resolved.audit.values : undefined;
@@ -219,8 +231,18 @@ function directContext(context: CallContext | undefined): RequestContext {
  * The writer: write calls run in read-write transactions on the host's Knex, behind a pool guard of their own;
  * foreign keys are checked against the exposed tables they point at.
  */
-async function createWriter(knex: Knex, dialect: Dialect, model: DatabaseModel, exposed: ExposedSchema, executor: Executor, options: ResolvedOptions, telemetry: Telemetry): Promise<WriteExecutor> {
-  const guard = options.concurrency === false ? undefined : createPoolGuard(guardLimits(knex, options, undefined, telemetry));
+async function createWriter(
+  knex: Knex,
+  dialect: Dialect,
+  model: DatabaseModel,
+  exposed: ExposedSchema,
+  executor: Executor,
+  options: ResolvedOptions,
+  telemetry: Telemetry,
+  poolGuard: PoolGuard | undefined,
+): Promise<WriteExecutor> {
+  // The reads' guard when they run on the pool too; else (better-sqlite3 workers) one for the host's connection.
+  const guard = options.concurrency === false ? undefined : (poolGuard ?? createPoolGuard(guardLimits(knex, options, undefined, telemetry)));
   const runner = await createWriteRunner(knex, dialect, options.statementTimeoutMs, guard ? (work) => guard.run(work) : undefined);
   return new WriteExecutor(knex, dialect, runner, executor, scopedLinks(model, exposed, options.scope?.columns ?? []), options.timeZone);
 }
@@ -266,10 +288,10 @@ function requestContext(extra: HandlerExtra, server: McpServer): RequestContext 
  * The read-only runner behind the pool guard, sized by default to the Knex pool so calls fail fast, not queue in
  * Knex; or, on better-sqlite3, to its worker processes, which then run the calls instead of the pool's connection.
  */
-function guarded(runner: ReadOnlyRunner, knex: Knex, options: ResolvedOptions, telemetry: Telemetry): ReadOnlyRunner {
-  if (options.concurrency === false) return runner;
+function guarded(runner: ReadOnlyRunner, knex: Knex, options: ResolvedOptions, telemetry: Telemetry): { runner: ReadOnlyRunner; guard?: PoolGuard } {
+  if (options.concurrency === false) return { runner };
   const guard = createPoolGuard(guardLimits(knex, options, runner.workers, telemetry));
-  return { run: (work, signal) => guard.run(() => runner.run(work, signal)), ...(runner.workers ? { workers: runner.workers } : {}) };
+  return { runner: { run: (work, signal) => guard.run(() => runner.run(work, signal)), ...(runner.workers ? { workers: runner.workers } : {}) }, guard };
 }
 
 /** The pool guard's limits: the host's, else sized to the worker processes or the Knex pool. */

@@ -158,8 +158,11 @@ function having(entry: unknown, mode: AuditValues): unknown {
   };
 }
 
-function visibleValue(raw: unknown, mode: AuditValues): unknown {
-  if (Array.isArray(raw)) return raw.slice(0, MAX_LIST).map((item) => visibleValue(item, mode));
+// Lists in arguments are flat (`in`, array columns); deeper nesting (a JSON value) is redacted, never walked.
+const MAX_VALUE_DEPTH = 4;
+
+function visibleValue(raw: unknown, mode: AuditValues, depth = 0): unknown {
+  if (Array.isArray(raw)) return depth >= MAX_VALUE_DEPTH ? REDACTED : raw.slice(0, MAX_LIST).map((item) => visibleValue(item, mode, depth + 1));
   if (raw !== null && typeof raw === 'object') return REDACTED;
   if (mode === 'redact') return REDACTED;
   if (typeof raw === 'string') raw = redactApiKeys(raw);

@@ -141,8 +141,11 @@ export class Executor {
     limit: number,
   ): Promise<unknown[][]> {
     const statement = this.statement(this.exact(session.builder()), table, scope);
-    statement.builder.select(key.map((column, index) => this.raw(sql`${this.col(BASE, column)} AS ${this.name(`k${index}`)}`)));
+    statement.builder.select(key.map((column, index) => this.raw(sql`${exactKeySql(this.dialect, column, this.col(BASE, column))} AS ${this.name(`k${index}`)}`)));
     this.applyWhere(statement, statement.builder, BASE, where);
+    // A row whose key is NULL (a nullable unique key; SQLite even lets a primary key be NULL) cannot be named by
+    // `key IN (…)`: it is not reached, rather than reported as changed while nothing changes.
+    for (const column of key) this.where(statement.builder, sql`${this.col(BASE, column)} IS NOT NULL`);
     for (const column of key) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
     if (this.dialect === 'postgresql') statement.builder.forUpdate(BASE);
     else if (this.dialect === 'mysql') statement.builder.forUpdate();
@@ -232,9 +235,7 @@ export class Executor {
 
   /** Driver options for exact 64-bit integers; rendering turns those past 2^53 into strings. */
   private exact(builder: Knex.QueryBuilder): Knex.QueryBuilder {
-    if (this.dialect === 'mysql') builder.options({ supportBigNumbers: true, bigNumberStrings: true });
-    if (this.dialect === 'sqlite') builder.options({ safeIntegers: true });
-    return builder;
+    return exactIntegers(this.dialect, builder);
   }
 
   /** The SQL of a field: the table's own column, or a column of a row reached through to-one relations (joined on first use). */
@@ -521,7 +522,25 @@ function notesOf(statement: Statement): Noted {
 }
 
 /** Runs a paged query; one extra row tells whether more rows match than were returned. */
-function bindableKey(value: unknown): unknown {
+/**
+ * A key column as a write reads it to bind it back: dates and date-times as the database's own text on PostgreSQL
+ * and MySQL, whose drivers return a JavaScript Date (milliseconds, the process's time zone) — bound back, a
+ * `…00.123456` key would name the `…00.123` row instead. SQLite returns what it stores.
+ */
+export function exactKeySql(dialect: Dialect, column: ColumnModel, columnSql: Fragment): Fragment {
+  if (dialect === 'sqlite' || (column.type !== 'date' && column.type !== 'datetime')) return columnSql;
+  return dialect === 'postgresql' ? sql`CAST(${columnSql} AS text)` : sql`CAST(${columnSql} AS CHAR)`;
+}
+
+/** A statement whose 64-bit integers come back exact: BigInt (SQLite) or text (MySQL); PostgreSQL's already are text. */
+export function exactIntegers<T extends Knex.QueryBuilder | Knex.Raw>(dialect: Dialect, statement: T): T {
+  if (dialect === 'mysql') statement.options({ supportBigNumbers: true, bigNumberStrings: true });
+  if (dialect === 'sqlite') statement.options({ safeIntegers: true });
+  return statement;
+}
+
+/** A key value as read, ready to bind back: a BigInt as a number when exact, else as text. */
+export function bindableKey(value: unknown): unknown {
   if (typeof value !== 'bigint') return value;
   return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : String(value);
 }

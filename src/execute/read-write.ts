@@ -6,8 +6,10 @@ import { rowsOf } from '../introspect/shared.js';
 /** What a write call may use: its read-write transaction, under the same statement limit as reads. */
 export interface WriteSession {
   readonly trx: Knex.Transaction;
-  /** A query builder on the transaction. */
+  /** A query builder on the transaction; refused past the call's deadline (see `alive`). */
   builder(): Knex.QueryBuilder;
+  /** Throws once the call is past its deadline: the caller has been answered, so no further statement may start. */
+  alive(): void;
 }
 
 /** What the database of a write runner can do that changes how writes are run. */
@@ -33,6 +35,7 @@ export interface WriteRunner {
 
 // Past the server-side limit plus this grace, the caller gets an answer even if the database never replies.
 const GRACE_MS = 2_000;
+const UNCONFIRMED = 'The database did not confirm the change in time: it may have been applied. Check before retrying.';
 
 /** Creates the write runner of a dialect; `guard` wraps each call (the pool guard). */
 export async function createWriteRunner(
@@ -50,25 +53,45 @@ export async function createWriteRunner(
   // MySQL family: READ COMMITTED, as PostgreSQL's default. The rows a call changes are locked when found, so the
   // outcome is the same; but under REPEATABLE READ an UPDATE that scans a table (InnoDB does for `id IN (…)` on a
   // small one) keeps a lock on every row it read, and concurrent calls on overlapping rows deadlock.
+  // Also, REPEATABLE READ locks every row a locking read scans (every tenant's, with a where on unindexed
+  // columns) until the transaction ends; READ COMMITTED keeps the locks of the rows a write reaches only.
   const isolation: Knex.TransactionConfig | undefined = dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
   return {
     capabilities,
     run: (work) =>
       guard(() => {
         let expired = false;
+        let committing = false;
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
+          const late = () => {
+            // Once the commit is under way nothing can be said to be unchanged: wait for it a while, then say so.
+            if (committing) {
+              timer = setTimeout(() => reject(new QueryError('timeout', UNCONFIRMED)), GRACE_MS);
+              return;
+            }
             expired = true;
             reject(new QueryError('timeout', 'The database did not answer in time; nothing was changed. Retry later.'));
-          }, timeoutMs + GRACE_MS);
+          };
+          timer = setTimeout(late, timeoutMs + GRACE_MS);
         });
         const transaction = knex.transaction(async (trx) => {
           const restore = await setup(trx);
           try {
-            const result = await work({ trx, builder: () => trx.queryBuilder() });
+            const alive = () => {
+              if (expired) throw new QueryError('timeout', 'The call timed out; its transaction was rolled back.');
+            };
+            const result = await work({
+              trx,
+              builder: () => {
+                alive();
+                return trx.queryBuilder();
+              },
+              alive,
+            });
             // A call already answered with a timeout must not commit afterwards.
             if (expired) throw new QueryError('timeout', 'The call timed out; its transaction was rolled back.');
+            committing = true;
             return result;
           } finally {
             await restore();

@@ -66,28 +66,44 @@ function fieldsOf(plan: WritePlan, names: readonly string[]): string | null {
   return fields.length > 0 && fields.every((field) => field !== null) ? fields.join(', ') : null;
 }
 
+/**
+ * A constraint's name as the error may show it: `null` when it spells a column the model cannot see (PostgreSQL and
+ * MariaDB name a constraint after its columns: `badges_secret_token_key`, `secret_token`).
+ */
+function shownName(plan: WritePlan, constraint: string | null): string | null {
+  if (!constraint) return null;
+  const lower = constraint.toLowerCase();
+  const hidden = plan.table.table.columns.some((column) => !plan.table.columns.includes(column) && lower.includes(column.name.toLowerCase()));
+  return hidden ? null : constraint;
+}
+
 function explain(violation: Violation, plan: WritePlan): string {
   const table = plan.table.table.name;
+  // Names are looked up as the driver gave them, and shown only when they spell no hidden column.
+  const shown = 'constraint' in violation ? shownName(plan, violation.constraint) : null;
   switch (violation.kind) {
     case 'unique': {
       const fields = fieldsOf(plan, violation.columns) ?? uniqueFields(plan, violation.constraint);
-      const what = fields ? `${fields} must be unique` : `a unique key${violation.constraint ? ` (${violation.constraint})` : ''} forbids duplicates`;
+      const what = fields ? `${fields} must be unique` : `a unique key${shown ? ` (${shown})` : ''} forbids duplicates`;
       return `${what}, and another row of ${table} already has that value; choose a different value`;
     }
     case 'reference': {
       const fields = fieldsOf(plan, violation.columns) ?? referenceFields(plan, violation.constraint);
       const foreignKey = plan.table.foreignKeys.find((key) => key.name !== null && key.name === violation.constraint);
       const target = foreignKey ? ` of ${foreignKey.target.name}` : '';
-      return `${fields ?? `a reference${violation.constraint ? ` (${violation.constraint})` : ''}`} must name an existing row${target}`;
+      return `${fields ?? `a reference${shown ? ` (${shown})` : ''}`} must name an existing row${target}`;
     }
-    case 'referenced':
-      return `rows${violation.by ? ` of ${violation.by}` : ' of another table'} still reference this row of ${table}; change or delete them first`;
+    case 'referenced': {
+      // Named only when the caller sees that table (a relation towards it): else it must appear nowhere.
+      const by = plan.table.relations.some((relation) => relation.kind === 'many' && relation.target.name === violation.by) ? violation.by : null;
+      return `rows${by ? ` of ${by}` : ' of another table'} still reference this row of ${table}; change or delete them first`;
+    }
     case 'not_null': {
       const field = violation.column ? fieldOf(plan, violation.column) : null;
       return field ? `${field} is required and cannot be null` : 'a required column would be empty';
     }
     case 'check':
-      return `a value breaks the check constraint${violation.constraint ? ` ${violation.constraint}` : ''} of ${table}${allowedHint(plan, violation.constraint)}`;
+      return `a value breaks the check constraint${shown ? ` ${shown}` : ''} of ${table}${shown ? allowedHint(plan, shown) : ''}`;
     case 'too_long': {
       const field = violation.column ? fieldOf(plan, violation.column) : null;
       return `${field ?? 'a value'} is too long or out of range for its column`;
@@ -117,6 +133,7 @@ function allowedHint(plan: WritePlan, constraint: string | null): string {
   return `; allowed values of ${fieldOf(plan, column.name) ?? column.name}: ${column.enumValues.join(', ')}`;
 }
 
+const CONSTRAINT_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 const quoted = (message: string, pattern: RegExp): string | null => pattern.exec(message)?.[1] ?? null;
 
@@ -171,7 +188,11 @@ function violationOf(error: DriverError, dialect: Dialect): Violation | null {
       .filter(Boolean);
   if (/UNIQUE constraint failed/.test(message)) return { kind: 'unique', constraint: null, columns: columnsAfter('UNIQUE') };
   if (/NOT NULL constraint failed/.test(message)) return { kind: 'not_null', column: columnsAfter('NOT NULL')[0] ?? null };
-  if (/CHECK constraint failed/.test(message)) return { kind: 'check', constraint: quoted(message, /CHECK constraint failed: (.*)$/) };
+  if (/CHECK constraint failed/.test(message)) {
+    // An unnamed CHECK is named by its expression: SQL, maybe about hidden columns. Only a name is passed on.
+    const named = quoted(message, /CHECK constraint failed: (.*)$/);
+    return { kind: 'check', constraint: named !== null && CONSTRAINT_NAME.test(named) ? named : null };
+  }
   if (/FOREIGN KEY constraint failed/.test(message)) {
     return { kind: 'reference', constraint: null, columns: [] };
   }

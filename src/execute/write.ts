@@ -10,12 +10,12 @@ import { DeniedError, InvalidArgumentsError, QueryError } from '../errors.js';
 import type { ColumnModel, DatabaseModel, Dialect, TableModel } from '../introspect/model.js';
 import type { ExposedSchema, ExposedTable } from '../policy/policy.js';
 import type { ColumnValues, WritePlan, WriteTarget } from '../plan/write.js';
-import type { Executor, Row, ScopeResolver } from './execute.js';
+import { bindableKey, exactIntegers, exactKeySql, type Executor, type Row, type ScopeResolver } from './execute.js';
 import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { WriteRunner, WriteSession } from './read-write.js';
 import { toWriteError } from './write-errors.js';
-import { bindValue } from './values.js';
+import { bindValue, renderValue } from './values.js';
 
 /** What a write call did: rows changed, and each affected row's key and (insert, update) new values. */
 export interface WriteOutcome {
@@ -138,21 +138,28 @@ export class WriteExecutor {
   ) {}
 
   async run(plan: WritePlan, scope: ScopeResolver, limits: WriteLimits, confirm?: Confirm): Promise<WriteOutcome> {
+    const finish = async (session: WriteSession, outcome: WriteOutcome) => {
+      // PostgreSQL runs deferred constraints and triggers at COMMIT, beyond the statement limit (a slow one would
+      // commit after the call was answered "nothing changed"): run them here, under it.
+      if (this.dialect === 'postgresql') await this.exec(session, verbatim('SET CONSTRAINTS ALL IMMEDIATE'));
+      return outcome;
+    };
     try {
-      if (plan.operation === 'insert') return await this.runner.run((session) => this.insert(session, plan, scope, limits));
+      if (plan.operation === 'insert') return await this.runner.run(async (session) => finish(session, await this.insert(session, plan, scope, limits)));
       const target = plan.target;
       if (confirm) {
         // First find how many rows the call reaches, then ask with no transaction open, then do it — only if the
         // same number of rows still matches.
-        const count = await this.runner.run(async (session) => (await this.reach(session, plan.table, plan, target, scope)).length);
+        const asked = await this.runner.run((session) => this.reach(session, plan.table, plan, target, scope));
+        const count = asked.length;
         if (count > limits.confirmAbove) {
           if (!(await confirm(count))) {
             throw new DeniedError(`The user did not confirm this ${plan.operation} of ${count} rows; nothing was changed.`);
           }
-          return await this.runner.run((session) => this.change(session, plan, target, scope, limits, count));
+          return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits, asked)));
         }
       }
-      return await this.runner.run((session) => this.change(session, plan, target, scope, limits));
+      return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits)));
     } catch (error) {
       throw toWriteError(error, plan, this.dialect);
     }
@@ -180,18 +187,30 @@ export class WriteExecutor {
     target: WriteTarget,
     scope: ScopeResolver,
     limits: WriteLimits,
-    confirmed?: number,
+    confirmed?: readonly unknown[][],
   ): Promise<WriteOutcome> {
     const keys = await this.reach(session, plan.table, plan, target, scope);
-    if (confirmed !== undefined && keys.length !== confirmed) {
+    // The rows the user was asked about, the same ones (found in key order both times), else nothing changes.
+    if (confirmed !== undefined && (keys.length !== confirmed.length || JSON.stringify(keys) !== JSON.stringify(confirmed))) {
+      const now = keys.length === confirmed.length ? `${keys.length} now, not the same rows` : `${keys.length} now`;
       throw new QueryError(
         'database_error',
-        `The matching rows changed while the user was confirming (${confirmed} confirmed, ${keys.length} now); nothing was changed. Call again.`,
+        `The matching rows changed while the user was confirming (${confirmed.length} confirmed, ${now}); nothing was changed. Call again.`,
       );
     }
     const key = plan.key.map((ref) => ref.column);
     const own = scope(plan.table);
-    if (plan.operation === 'update') await this.checkReferences(session, plan, [plan.set], scope);
+    if (plan.operation === 'update') {
+      await this.checkReferences(session, plan, [plan.set], scope);
+      // A foreign key the call sets only part of: the rest is the row's own.
+      const set = new Map(plan.set);
+      const partial = (columns: readonly ColumnModel[]) => {
+        const given = columns.filter((column) => set.has(column));
+        // A NULL in a reference means no reference (MATCH SIMPLE), as the database reads it.
+        return given.length > 0 && given.length < columns.length && given.every((column) => set.get(column) !== null);
+      };
+      await this.checkHeldReferences(session, plan, key, keys, scope, set, partial);
+    }
     await this.checkReferrers(session, plan, keys, scope);
     for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
       const conditions = [this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT))];
@@ -202,7 +221,7 @@ export class WriteExecutor {
         plan.operation === 'update'
           ? sql`UPDATE ${this.table(plan.table.table)} SET ${this.assignments(plan.set)} WHERE ${where}`
           : sql`DELETE FROM ${this.table(plan.table.table)} WHERE ${where}`;
-      await session.trx.raw(statement.text, statement.bindings as Knex.Value[]);
+      await this.exec(session, statement);
     }
     // The rows were locked when found (SQLite: the write transaction holds the database), so each one changes.
     const affected = keys.length;
@@ -223,6 +242,17 @@ export class WriteExecutor {
       const found = await this.insertRow(session, plan.table.table, row, key);
       if (found) keys.push(found);
     }
+    // A foreign key a row leaves (partly) to column defaults is checked as stored; without a default it is NULL.
+    const completed = (columns: readonly ColumnModel[]) =>
+      rows.some((row) => columns.some((column) => column.default !== null && !row.some(([given]) => given === column)));
+    const defaulted = this.links.references(plan.table).filter((reference) => completed(reference.columns));
+    if (defaulted.length > 0) {
+      if (keys.length < rows.length) {
+        const fields = defaulted[0]?.columns.map((column) => plan.returning.find((ref) => ref.column === column)?.field ?? column.name).join(', ');
+        throw new InvalidArgumentsError(`${fields ?? 'a reference'}: give every column of this reference.`);
+      }
+      await this.checkHeldReferences(session, plan, key, keys, scope, new Map(), completed);
+    }
     const listed = keys.slice(0, limits.maxRows);
     const values = key.length > 0 ? await this.reader.rowsByKeys(session, plan.table, plan.returning, key, listed, scope) : [];
     return { kind: 'write', operation: 'insert', affected: rows.length, rows: values, keys: keys.map((found) => keyRow(plan, found)), unlisted: rows.length - values.length };
@@ -236,20 +266,22 @@ export class WriteExecutor {
       row.length > 0 ? sql`(${columns}) VALUES (${values})` : this.dialect === 'mysql' ? verbatim('() VALUES ()') : verbatim('DEFAULT VALUES');
     const returning = key.length > 0 && this.runner.capabilities.insertReturning;
     const statement = returning
-      ? sql`INSERT INTO ${this.table(table)} ${body} RETURNING ${joinFragments(key.map((column) => this.name(column.name)), ', ')}`
+      ? sql`INSERT INTO ${this.table(table)} ${body} RETURNING ${joinFragments(key.map((column) => sql`${exactKeySql(this.dialect, column, this.name(column.name))} AS ${this.name(column.name)}`), ', ')}`
       : sql`INSERT INTO ${this.table(table)} ${body}`;
-    const result: unknown = await session.trx.raw(statement.text, statement.bindings as Knex.Value[]);
+    // The new key exactly: a 64-bit one past 2^53 would come back rounded to a neighbour's.
+    const result = await this.exec(session, statement);
     if (key.length === 0) return null;
     if (returning) {
       const [record] = rowsOfResult(result, this.dialect);
-      return record ? key.map((column) => record[column.name]) : null;
+      return record ? key.map((column) => bindableKey(record[column.name])) : null;
     }
     // MySQL: the key is what the row was given, or the AUTO_INCREMENT value the insert produced.
     const given = new Map(row);
     if (key.every((column) => given.has(column))) return key.map((column) => this.bind(column, given.get(column)));
     const insertId = (Array.isArray(result) ? (result[0] as { insertId?: unknown } | undefined)?.insertId : undefined) ?? null;
     const missing = key.filter((column) => !given.has(column));
-    if (missing.length === 1 && missing[0]?.autoIncrement && insertId !== null && insertId !== 0) {
+    // With exact integers on, mysql2 may give the insert id as text.
+    if (missing.length === 1 && missing[0]?.autoIncrement && insertId !== null && insertId !== 0 && insertId !== '0') {
       return key.map((column) => (given.has(column) ? this.bind(column, given.get(column)) : insertId));
     }
     return null;
@@ -274,14 +306,8 @@ export class WriteExecutor {
         const conditions = pairs.map(([column, value, local]) => sql`${this.col(column)} = ${this.bind(local, value)}`);
         for (const [column, value] of targetScope) conditions.push(sql`${this.col(column)} = ${this.bind(column, value)}`);
         const query = sql`SELECT 1 AS found FROM ${this.table(reference.target)} WHERE ${joinFragments(conditions, ' AND ')}`;
-        const found = rowsOfResult(await session.trx.raw(query.text, query.bindings as Knex.Value[]), this.dialect);
-        if (found.length === 0) {
-          const fields = reference.columns.map(fieldOf).join(', ');
-          // A table the caller cannot see is not named: the message must not reveal it either.
-          const of = reference.exposed ? ` of ${reference.target.name}` : '';
-          const visible = reference.scopeColumns.length > 0 ? ' that you can see' : '';
-          throw new InvalidArgumentsError(`${fields}: must reference an existing row${of}${visible}; no such row.`);
-        }
+        const found = rowsOfResult(await this.exec(session, query), this.dialect);
+        if (found.length === 0) throw noSuchRow(reference, fieldOf);
       }
     }
   }
@@ -306,17 +332,17 @@ export class WriteExecutor {
       const own = scope(referrer);
       // Another tenant's row: any scoping column differs from the caller's value (or is NULL).
       const foreign = joinFragments(
-        [...own].map(([column, value]) => sql`(${this.qualified('cx_s', column)} IS NULL OR ${this.qualified('cx_s', column)} <> ${this.bind(column, value)})`),
+        [...own].map(([column, value]) => sql`(${this.at('cx_s', column)} IS NULL OR ${this.at('cx_s', column)} <> ${this.bind(column, value)})`),
         ' OR ',
       );
       const links = joinFragments(
-        referrer.columns.map((column, index) => sql`${this.qualified('cx_t', referrer.targetColumns[index] as ColumnModel)} = ${this.qualified('cx_s', column)}`),
+        referrer.columns.map((column, index) => sql`${this.at('cx_t', referrer.targetColumns[index] as ColumnModel)} = ${this.at('cx_s', column)}`),
         ' AND ',
       );
       for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
         const reached = this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT), 'cx_t');
         const query = sql`SELECT 1 AS found FROM ${this.table(referrer.source)} AS cx_s WHERE (${foreign}) AND EXISTS (SELECT 1 FROM ${this.table(plan.table.table)} AS cx_t WHERE ${links} AND ${reached})`;
-        const found = rowsOfResult(await session.trx.raw(`${query.text} LIMIT 1`, query.bindings as Knex.Value[]), this.dialect);
+        const found = rowsOfResult(await this.exec(session, sql`${query} LIMIT 1`), this.dialect);
         if (found.length > 0) {
           const what = keys.length === 1 ? 'this row' : 'these rows';
           throw new InvalidArgumentsError(`The database refused this ${plan.operation}: rows of another table still reference ${what} of ${plan.table.table.name}; change or delete them first. Nothing was changed.`);
@@ -325,8 +351,53 @@ export class WriteExecutor {
     }
   }
 
-  private qualified(alias: string, column: ColumnModel): Fragment {
-    return sql`${verbatim(alias)}.${this.col(column)}`;
+  /**
+   * Foreign keys a call gives only part of (`applies`): the reference each row holds — the values `set` by the call,
+   * the row's own for the rest (an insert's defaults) — must name a row the caller may see; one query per key per
+   * chunk of rows finds any row whose reference names none. The database's constraint alone would accept another
+   * tenant's row.
+   */
+  private async checkHeldReferences(
+    session: WriteSession,
+    plan: WritePlan,
+    key: readonly ColumnModel[],
+    keys: readonly unknown[][],
+    scope: ScopeResolver,
+    set: ReadonlyMap<ColumnModel, unknown>,
+    applies: (columns: readonly ColumnModel[]) => boolean,
+  ): Promise<void> {
+    const table = plan.table;
+    const own = scope(table);
+    const fieldOf = (column: ColumnModel) => plan.returning.find((ref) => ref.column === column)?.field ?? column.name;
+    for (const reference of this.links.references(table)) {
+      if (keys.length === 0 || !applies(reference.columns)) continue;
+      const rest = reference.columns.filter((column) => !set.has(column));
+      const targetScope = scope(reference);
+      const matches = reference.columns.map((local, index) => {
+        const column = reference.targetColumns[index] as ColumnModel;
+        return set.has(local) ? sql`${this.at('t', column)} = ${this.bind(local, set.get(local))}` : sql`${this.at('t', column)} = ${this.at('s', local)}`;
+      });
+      for (const [column, value] of targetScope) matches.push(sql`${this.at('t', column)} = ${this.bind(column, value)}`);
+      for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
+        const conditions = [this.keyIn(key, keys.slice(start, start + KEYS_PER_STATEMENT), 's')];
+        for (const [column, value] of own) conditions.push(sql`${this.at('s', column)} = ${this.bind(column, value)}`);
+        for (const column of rest) conditions.push(sql`${this.at('s', column)} IS NOT NULL`);
+        const referenced = sql`SELECT 1 FROM ${this.table(reference.target)} ${this.name('t')} WHERE ${joinFragments(matches, ' AND ')}`;
+        conditions.push(sql`NOT EXISTS (${referenced})`);
+        const query = sql`SELECT 1 AS found FROM ${this.table(table.table)} ${this.name('s')} WHERE ${joinFragments(conditions, ' AND ')}`;
+        const found = rowsOfResult(await this.exec(session, query), this.dialect);
+        if (found.length > 0) throw noSuchRow(reference, fieldOf);
+      }
+    }
+  }
+
+  /**
+   * Runs one statement of the call, integers exact — unless the call is past its deadline: then none starts (the
+   * caller has its answer; the transaction rolls back at once instead of running on, holding locks).
+   */
+  private async exec(session: WriteSession, statement: Fragment): Promise<unknown> {
+    session.alive();
+    return (await exactIntegers(this.dialect, session.trx.raw(statement.text, statement.bindings as Knex.Value[]))) as unknown;
   }
 
   private assignments(set: ColumnValues): Fragment {
@@ -339,7 +410,7 @@ export class WriteExecutor {
   private keyIn(key: readonly ColumnModel[], keys: readonly (readonly unknown[])[], alias?: string): Fragment {
     const tuple = (values: readonly unknown[]) => joinFragments(values.map((value) => sql`${value as Knex.Value}`), ', ');
     const list = joinFragments(keys.map((values) => (key.length === 1 ? tuple(values) : sql`(${tuple(values)})`)), ', ');
-    const columns = joinFragments(key.map((column) => (alias ? this.qualified(alias, column) : this.col(column))), ', ');
+    const columns = joinFragments(key.map((column) => (alias ? this.at(alias, column) : this.col(column))), ', ');
     return key.length === 1 ? sql`${columns} IN (${list})` : sql`(${columns}) IN (${list})`;
   }
 
@@ -363,19 +434,37 @@ export class WriteExecutor {
     return this.name(column.name);
   }
 
+  /** `alias.column`. */
+  private at(alias: string, column: ColumnModel): Fragment {
+    return new Fragment('??', [this.knex.raw(`${this.quoted(alias)}.${this.quoted(column.name)}`)]);
+  }
+
   private table(table: TableModel): Fragment {
     return new Fragment('??', [this.knex.raw(quoteTable(this.dialect, table))]);
   }
+}
+
+/** A reference to no row the caller may see: the same words whether the row is another tenant's or none. */
+function noSuchRow(reference: ScopedReference, fieldOf: (column: ColumnModel) => string): InvalidArgumentsError {
+  const fields = reference.columns.map(fieldOf).join(', ');
+  // A table the caller cannot see is not named: the message must not reveal it either.
+  const of = reference.exposed ? ` of ${reference.target.name}` : '';
+  const visible = reference.scopeColumns.length > 0 ? ' that you can see' : '';
+  return new InvalidArgumentsError(`${fields}: must reference an existing row${of}${visible}; no such row.`);
 }
 
 /** The key of an affected row by field name, as the audit and the result name it. */
 function keyRow(plan: WritePlan, values: readonly unknown[]): Row {
   const row: Row = {};
   plan.key.forEach((ref, index) => {
-    const value = values[index];
-    row[ref.field] = typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : String(value)) : value instanceof Date ? value.toISOString() : value;
+    row[ref.field] = shownKey(ref.column, values[index]);
   });
   return row;
+}
+
+/** A key value as query results show it, the same on every dialect (a bigint key is a number when exact). */
+function shownKey(column: ColumnModel, value: unknown): unknown {
+  return renderValue(column, value);
 }
 
 /** Rows a driver's raw result carries (RETURNING). */

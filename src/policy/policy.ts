@@ -68,6 +68,21 @@ export interface ExposedSchema {
 const ALL_TABLES = '*';
 /** conexor's own tables (the default API key and audit tables) are never exposed, whatever the patterns say. */
 const INTERNAL_TABLES: ReadonlySet<string> = new Set(['conexor_api_keys', 'conexor_audit']);
+/**
+ * The columns of those tables (see `defineApiKeyColumns`, `defineAuditColumns`): a table holding all of one set is
+ * one of them under another name (`createApiKeyTable(knex, 'service_keys')`), and is not exposed either — a model
+ * able to write it could lift a key's restrictions or erase audit events.
+ */
+const INTERNAL_COLUMNS: readonly (readonly string[])[] = [
+  ['id', 'name', 'hash', 'scopes', 'policy', 'created_at', 'expires_at', 'revoked_at'],
+  ['request_id', 'ts', 'tool', 'table_name', 'operation', 'arguments', 'key_id', 'outcome', 'row_count', 'duration_ms', 'error_code'],
+];
+
+function isInternal(table: TableModel): boolean {
+  if (INTERNAL_TABLES.has(table.name)) return true;
+  const names = new Set(table.columns.map((column) => column.name));
+  return INTERNAL_COLUMNS.some((columns) => columns.every((name) => names.has(name)));
+}
 
 /** Applies the policy to the introspected model; throws {@link ConfigurationError} when it names what does not exist. */
 export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): ExposedSchema {
@@ -86,7 +101,7 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
   const exclude = matcher(options.exclude);
   const selected = tables.filter(
     (table) =>
-      !INTERNAL_TABLES.has(table.name) &&
+      !isInternal(table) &&
       (options.views || table.kind === 'table') &&
       (!include || include(table)) &&
       !exclude(table) &&
@@ -123,6 +138,18 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
     return rest.length > 0 ? resolve(table, rest) : null;
   };
   const tableByName = new Map(tables.map((table) => [`${table.schema}\u0000${table.name}`, table]));
+  /**
+   * Whether a write setting this foreign key can have its reference checked within the caller's scope: towards an
+   * exposed table whose referenced columns are visible (the executor checks it), or towards an unscoped table
+   * policy does not expose (the database's constraint suffices). Otherwise only the database would check it —
+   * blind to tenants, and telling whether a hidden value exists — so its columns are not settable.
+   */
+  const isCheckable = (key: TableModel['foreignKeys'][number], target: TableModel): boolean => {
+    const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const).filter(([column]) => !scopeNames.has(column));
+    if (pairs.length === 0) return true;
+    if (!selectedSet.has(target) || (visibleColumns.get(target)?.size ?? 0) === 0) return !target.columns.some((column) => scopeNames.has(column.name));
+    return pairs.every(([, referenced]) => visibleColumns.get(target)?.has(referenced) === true);
+  };
   // Tables left without a visible column are dropped below; they cannot be described either.
   const exposable = selected.filter((table) => (visibleColumns.get(table)?.size ?? 0) > 0);
   const hostDescriptions = resolveDescriptions(options.describe, tables, exposable, visibleColumns);
@@ -131,8 +158,11 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
     .map((table): ExposedTable => {
       const primaryKey = table.primaryKey ? resolveKey(table, table.primaryKey) : null;
       const foreignKeys: ExposedForeignKey[] = [];
+      // Columns of references writes cannot check within the caller's scope: never settable (see below).
+      const unchecked = new Set<string>();
       for (const key of table.foreignKeys) {
         const target = tableByName.get(`${key.referencedSchema ?? table.schema}\u0000${key.referencedTable}`);
+        if (target && !isCheckable(key, target)) for (const column of key.columns) unchecked.add(column);
         if (!target || !selectedSet.has(target)) continue;
         // Pairs through scoping columns say nothing the model can use: describe the link by its other columns.
         const pairs = key.columns.map((column, index) => [column, key.referencedColumns[index] ?? column] as const);
@@ -168,7 +198,7 @@ export function applyPolicy(model: DatabaseModel, options: ResolvedOptions): Exp
         scopeVisible: options.scope?.visible ?? false,
         relations: [],
         aggregates: !noAggregates(table),
-        access: tableAccess({ table, columns, primaryKey, uniqueKeys, scopeColumns }, options.writes, writable),
+        access: tableAccess({ table, columns: columns.filter((column) => !unchecked.has(column.name)), primaryKey, uniqueKeys, scopeColumns }, options.writes, writable),
       };
     })
     .filter((table) => table.columns.length > 0);
@@ -437,6 +467,27 @@ function describeKeys(
  * The schema as a caller restricted to some tables sees it: every table stays (tool names do not change), but
  * relations towards tables it may not read are gone, so neither schemas nor calls can reach them.
  */
+/**
+ * Writes of a caller that may not use the targets of `keys`: their columns are not settable (nothing could check
+ * such a reference within the caller's scope, and its answer would tell what the forbidden table holds); an insert
+ * that would have to set one is not offered.
+ */
+function withoutReferences(access: TableAccess, keys: readonly ExposedForeignKey[]): TableAccess {
+  const blocked = new Set(keys.flatMap((key) => key.columns));
+  if (blocked.size === 0) return access;
+  const settable = (column: ColumnModel) => !blocked.has(column);
+  const insertable = access.insertable.filter(settable);
+  const updatable = access.updatable.filter(settable);
+  return {
+    ...access,
+    insert: access.insert && insertable.length > 0 && access.required.every(settable),
+    update: access.update && updatable.length > 0,
+    insertable,
+    required: access.required.filter(settable),
+    updatable,
+  };
+}
+
 export function withoutRelationsTo(schema: ExposedSchema, allowsTable: (table: TableModel) => boolean): ExposedSchema {
   return {
     ...schema,
@@ -446,7 +497,7 @@ export function withoutRelationsTo(schema: ExposedSchema, allowsTable: (table: T
       const foreignKeys = exposed.foreignKeys.filter((key) => allowsTable(key.target));
       return relations.length === exposed.relations.length && foreignKeys.length === exposed.foreignKeys.length
         ? exposed
-        : { ...exposed, relations, foreignKeys };
+        : { ...exposed, relations, foreignKeys, access: withoutReferences(exposed.access, exposed.foreignKeys.filter((key) => !allowsTable(key.target))) };
     }),
   };
 }

@@ -16,7 +16,7 @@ import { parseArguments } from '../plan/arguments.js';
 import type { BoundTool } from '../plan/bound.js';
 import { keyAliases, keyFields, type ReadKindSpec, type ToolKindSpec, type WriteKindSpec } from '../tools/kinds.js';
 import { buildCatalog, selectTools, type Selection, type ToolCatalog, type ToolEntry, type TypedTool } from '../tools/listing.js';
-import { fitToBudget, toErrorResult, withDataRange } from '../tools/render.js';
+import { fitRows, fitToBudget, toErrorResult, withDataRange } from '../tools/render.js';
 import { explainEmpty } from './explain-empty.js';
 import { searchTables, type SearchableTable } from '../tools/search.js';
 import { closest } from '../shared/suggest.js';
@@ -250,6 +250,14 @@ export class CallPipeline {
     // A typed tool names its table: the audit records it even when the call is refused.
     let target: TableEntry | undefined = entry.form === 'typed' ? entry.table : undefined;
     let redaction: RedactionSubject = { fields: null, lookup: entry.form === 'typed' && entry.spec.kind === 'lookup' };
+    const subjectOf = (): Subject => ({
+      tool: entry.name,
+      table: target ? `${target.exposed.table.schema}.${target.exposed.table.name}` : null,
+      operation: entry.form === 'search' ? 'search' : entry.spec.operation === 'read' ? entry.spec.kind : entry.spec.operation,
+      args: entry.form === 'search' ? redactUnknownArguments(args) : redactArguments(redaction, args, this.values),
+    });
+    // A write that committed and then cannot be recorded must say it was applied: a model told to retry repeats it.
+    let applied = false;
     try {
       const policy = await this.policyFor(context);
       const view = this.viewOf(policy);
@@ -277,9 +285,12 @@ export class CallPipeline {
           ({ result, rowCount, truncated } = await this.read(spec, tool, parsed, args, table, policy.maxRows, entry.name, context));
         } else {
           const done = await this.write(spec, tool, parsed, table, policy.maxRows, entry.name, context);
+          applied = true;
           rowCount = done.affected;
           keys = done.keys;
-          result = spec.render(done, parsed);
+          // Within the result size budget like any result: rows past it are counted as not listed.
+          const rows = fitRows(done.rows, this.options.maxResultBytes);
+          result = spec.render({ ...done, rows, unlisted: done.unlisted + done.rows.length - rows.length }, parsed);
         }
       }
     } catch (error) {
@@ -292,13 +303,8 @@ export class CallPipeline {
       }
       result = toErrorResult(reported.message);
     }
-    const subject: Subject = {
-      tool: entry.name,
-      table: target ? `${target.exposed.table.schema}.${target.exposed.table.name}` : null,
-      operation: entry.form === 'search' ? 'search' : entry.spec.operation === 'read' ? entry.spec.kind : entry.spec.operation,
-      args: entry.form === 'search' ? redactUnknownArguments(args) : redactArguments(redaction, args, this.values),
-    };
-    return this.recorded(result, subject, { outcome, errorCode, rowCount, truncated, ...(keys ? { keys } : {}) }, context, started, timestamp);
+    const unrecorded = applied ? APPLIED_UNRECORDED : undefined;
+    return this.recorded(result, subjectOf(), { outcome, errorCode, rowCount, truncated, ...(keys ? { keys } : {}) }, context, started, timestamp, unrecorded);
   }
 
   /** A read kind: plan, scope, the read-only session, the result within its byte budget. */
@@ -403,11 +409,12 @@ export class CallPipeline {
     context: RequestContext,
     started: number,
     timestamp: string,
+    unrecorded?: string,
   ): Promise<CallToolResult> {
     try {
       await this.record(subject, ending, context, started, timestamp);
     } catch (error) {
-      return toErrorResult(toQueryError(error).message);
+      return toErrorResult(unrecorded ?? toQueryError(error).message);
     }
     return result;
   }
@@ -473,6 +480,8 @@ export class CallPipeline {
 }
 
 const NO_SCOPE: ScopeResolver = () => new Map();
+/** A write that committed, then could not be recorded (`onFailure: 'deny'`): its result is withheld, not its effect. */
+const APPLIED_UNRECORDED = 'The change was applied, but the call could not be recorded in the audit trail, so its result is withheld. Do not repeat it.';
 
 /**
  * The caller's value for each scoping column of a table; a missing or non-primitive value denies the call — checked
@@ -497,7 +506,9 @@ const MAX_CACHED_CATALOGS = 100;
 
 /** What the user is asked before a destructive change of `count` rows: the tool, the table, the rows, the new values. */
 function confirmationMessage(operation: string, count: number, table: TableEntry, tool: string, args: Record<string, unknown>): string {
-  const set = args.set && typeof args.set === 'object' ? JSON.stringify(args.set) : '';
+  // The model's text, inert: JSON leaves line separators and bidirectional controls as they are, which could start
+  // a line of the model's own words or reverse how the rest of the question reads.
+  const set = args.set && typeof args.set === 'object' ? JSON.stringify(args.set).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`) : '';
   const shown = set.length > 300 ? `${set.slice(0, 300)}…` : set;
   return `${tool} would ${operation} ${count} rows of ${table.exposed.table.name}${shown ? `, setting ${shown}` : ''}. This cannot be undone. Apply it?`;
 }

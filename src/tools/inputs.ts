@@ -129,6 +129,22 @@ export const MAX_WRITE_TEXT = 100_000;
 const DECIMAL_TEXT = /^-?\d{1,65}(?:\.\d{1,30})?$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** Deepest nesting of arrays and objects a JSON value written to a column may have. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deep `value` nests, walked without recursion and given up past the bound. */
+function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const pending: (readonly [unknown, number])[] = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    if (item !== null && typeof item === 'object') for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /**
  * The value a write may store in a column: the column's filter value type, text bounded by the column's own length
  * (a longer value would be cut silently by a lenient MySQL, or fail), exact decimals also as text, JSON values,
@@ -151,7 +167,11 @@ export function writeValue(fields: TableFields, column: ColumnModel): z.ZodType 
           error: () => 'expected a number or decimal text such as "12.50"',
         });
       case 'json':
-        return z.json();
+        // Bounded before z.json() walks it recursively: a value thousands of levels deep would overflow the stack.
+        return z
+          .unknown()
+          .refine((value) => jsonDepth(value) <= MAX_JSON_DEPTH, `a JSON value nested at most ${MAX_JSON_DEPTH} levels deep is allowed`)
+          .pipe(z.json());
       case 'binary':
         return z.string({ error: () => 'expected base64 text' }).max(MAX_WRITE_TEXT * 2).regex(BASE64, 'expected base64 text');
       case 'array': {

@@ -61,6 +61,14 @@ export function fitToBudget(outcome: ToolOutcome, maxBytes: number): ToolOutcome
   return fitted === outcome ? outcome : { ...outcome, ...fitted };
 }
 
+/**
+ * A write's listed rows cut to `maxBytes` of result like a page: the rows that fit (a first row alone over it kept,
+ * shrunk); the caller counts the others as not listed.
+ */
+export function fitRows(rows: readonly Row[], maxBytes: number): readonly Row[] {
+  return fitPage({ rows: [...rows], truncated: false, nextOffset: undefined, offset: 0 }, maxBytes - RESULT_OVERHEAD_BYTES).rows;
+}
+
 function fitPage(page: Page, room: number): Page {
   const first = page.rows[0];
   if (!first) return page;

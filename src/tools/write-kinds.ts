@@ -16,10 +16,19 @@ import { deleteByKeyInput, deleteInput, insertInput, updateByKeyInput, updateInp
 import { TABLE, keyProperty, objectSchema, whereArray, type JsonSchema, type Listing, type WriteKindSpec } from './kinds.js';
 import { plain, table as textTable } from './render.js';
 
-/** The by-key write's key arguments: named as the tool name spells them, like a lookup's. */
+/**
+ * The by-key write's key arguments: named as the tool name spells them, like a lookup's — except a key field named
+ * `set`, which would be the update's `set` argument too: it is given as `set_key`.
+ */
 export function writeKeyFields(entry: TableEntry): readonly (readonly [string, ColumnModel])[] {
   const columns = entry.exposed.access.key ?? [];
-  const names = keyArgumentNames(columns.map((column) => entry.names.fields.get(column.name) ?? column.name));
+  const names = [...keyArgumentNames(columns.map((column) => entry.names.fields.get(column.name) ?? column.name))];
+  names.forEach((name, position) => {
+    if (name !== 'set') return;
+    let free = `${name}_key`;
+    while (names.includes(free)) free = `${free}_key`;
+    names[position] = free;
+  });
   return columns.map((column, position) => [names[position] ?? column.name, column] as const);
 }
 
