@@ -31,10 +31,11 @@ export interface WriteOutcome {
 }
 
 /**
- * Asks the user to confirm a destructive call that would change `count` rows; resolves `false` when declined or
- * unanswered. Called between two transactions: no lock is held while a person decides.
+ * Asks the user to confirm a destructive call that would change `count` rows, named by `keys` (by field, as results
+ * show them); resolves `false` when declined or unanswered. Called between two transactions: no lock is held while a
+ * person decides.
  */
-export type Confirm = (count: number) => Promise<boolean>;
+export type Confirm = (count: number, keys: readonly Row[]) => Promise<boolean>;
 
 /**
  * A foreign key a write must check before it runs: into an exposed table, or into a table with scoping columns whether
@@ -153,7 +154,7 @@ export class WriteExecutor {
         const asked = await this.runner.run((session) => this.reach(session, plan.table, plan, target, scope));
         const count = asked.length;
         if (count > limits.confirmAbove) {
-          if (!(await confirm(count))) {
+          if (!(await confirm(count, asked.map((values) => keyRow(plan, values))))) {
             throw new DeniedError(`The user did not confirm this ${plan.operation} of ${count} rows; nothing was changed.`);
           }
           return await this.runner.run(async (session) => finish(session, await this.change(session, plan, target, scope, limits, asked)));

@@ -351,7 +351,7 @@ export class CallPipeline {
     const ask = context.confirm;
     const confirm: Confirm | undefined =
       ask && plan.operation !== 'insert'
-        ? (count) => ask(confirmationMessage(plan.operation, count, table, name, parsed.args), writes.confirmTimeoutMs)
+        ? (count, keys) => ask(confirmationMessage(plan.operation, count, keys, table, name, parsed.args), writes.confirmTimeoutMs)
         : undefined;
     const listed = Math.min(this.options.maxRows, maxRows ?? this.options.maxRows);
     return this.writer.run(plan, scope, { maxRows: listed, confirmAbove: writes.confirmAbove }, confirm);
@@ -505,13 +505,20 @@ function scopeResolver(values: Record<string, unknown>, table: TableEntry): Scop
 const MAX_CACHED_CATALOGS = 100;
 
 /** What the user is asked before a destructive change of `count` rows: the tool, the table, the rows, the new values. */
-function confirmationMessage(operation: string, count: number, table: TableEntry, tool: string, args: Record<string, unknown>): string {
+function confirmationMessage(operation: string, count: number, keys: readonly Row[], table: TableEntry, tool: string, args: Record<string, unknown>): string {
   // The model's text, inert: JSON leaves line separators and bidirectional controls as they are, which could start
   // a line of the model's own words or reverse how the rest of the question reads.
-  const set = args.set && typeof args.set === 'object' ? JSON.stringify(args.set).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`) : '';
+  const inert = (text: string) => text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  const set = args.set && typeof args.set === 'object' ? inert(JSON.stringify(args.set)) : '';
   const shown = set.length > 300 ? `${set.slice(0, 300)}…` : set;
-  return `${tool} would ${operation} ${count} rows of ${table.exposed.table.name}${shown ? `, setting ${shown}` : ''}. This cannot be undone. Apply it?`;
+  // Which rows: their keys (the first ten), so the user sees what the count stands for.
+  const named = keys.slice(0, CONFIRM_KEYS).map((key) => inert(Object.values(key).map((value) => JSON.stringify(value)).join('/')));
+  const rows = named.length > 0 ? ` (${Object.keys(keys[0] ?? {}).join('/')} ${named.join(', ')}${keys.length > CONFIRM_KEYS ? ', …' : ''})` : '';
+  return `${tool} would ${operation} ${count} rows of ${table.exposed.table.name}${rows}${shown ? `, setting ${shown}` : ''}. This cannot be undone. Apply it?`;
 }
+
+/** Keys a confirmation question names at most. */
+const CONFIRM_KEYS = 10;
 
 /** What a call was about, for its audit event. */
 interface Subject {

@@ -60,7 +60,7 @@ describe.each(DIALECTS)('write confirmation on %s', (dialect) => {
     expect(result.isError).toBeFalsy();
     expect((result.structuredContent as { affected: number }).affected).toBe(3);
     expect(asked).toHaveLength(1);
-    expect(asked[0]).toMatch(/^update_tickets would update 3 rows of tickets, setting \{"status":"closed"\}\. This cannot be undone\. Apply it\?$/);
+    expect(asked[0]).toBe('update_tickets would update 3 rows of tickets (id 1, 2, 3), setting {"status":"closed"}. This cannot be undone. Apply it?');
     expect(await statuses()).toEqual(['1:closed', '2:closed', '3:closed']);
     // One row (by key): within confirmAbove, not asked.
     await call(client, 'delete_tickets_by_id', { id: 1 });
@@ -100,8 +100,15 @@ describe.each(DIALECTS)('write confirmation on %s', (dialect) => {
     await call(client, 'update_tickets_by_id', { id: 2, set: { status: 'held' } });
     await call(client, 'insert_tickets', { rows: [{ id: 9, status: 'open' }] });
     expect(asked).toHaveLength(1);
-    expect(asked[0]).toMatch(/^update_tickets_by_id would update 1 rows/);
+    expect(asked[0]).toMatch(/^update_tickets_by_id would update 1 rows of tickets \(id 2\), setting/);
     expect(await statuses()).toEqual(['1:open', '2:held', '3:open', '9:open']);
+  });
+
+  it('names at most ten rows by key in the question', async () => {
+    await db.knex('tickets').insert([4, 5, 6, 7, 8, 9, 10, 11, 12].map((id) => ({ id, status: 'open' })));
+    const client = await asking(() => Promise.resolve({ action: 'decline' }));
+    await call(client, 'delete_tickets', { where: OPEN, max_affected: 20 });
+    expect(asked[0]).toBe('delete_tickets would delete 12 rows of tickets (id 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …). This cannot be undone. Apply it?');
   });
 
   it('does not ask a client without the elicitation capability', async () => {
