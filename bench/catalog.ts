@@ -20,6 +20,7 @@
  *   npx tsx bench/catalog.ts [--fixtures chinook,saas,generated] [--dialects sqlite,postgresql,mysql] [--runs 3]
  *   CATALOG='{"mode":"typed"}' npx tsx bench/catalog.ts      (or --catalog '{"mode":"typed"}')
  *   npx tsx bench/catalog.ts --json                            (one JSON object per case instead of the table)
+ *   npx tsx bench/catalog.ts --writes                          (with `writes: true`: the write tools too)
  */
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -236,7 +237,7 @@ async function timeStages(knex: Knex, runs: number, options: ConexorOptions) {
 }
 
 function runCase(fixture: Fixture, dialect: Dialect, runs: number, catalog: string | undefined): Promise<Result> {
-  const child = fork(fileURLToPath(import.meta.url), ['--case', `${fixture}:${dialect}`, '--runs', String(runs), ...(catalog ? ['--catalog', catalog] : [])], {
+  const child = fork(fileURLToPath(import.meta.url), ['--case', `${fixture}:${dialect}`, '--runs', String(runs), ...(catalog ? ['--catalog', catalog] : []), ...(values.writes ? ['--writes'] : [])], {
     execArgv: [...process.execArgv, '--expose-gc'],
     env: { ...process.env, CONEXOR_LOG_LEVEL: process.env.CONEXOR_LOG_LEVEL ?? 'silent' },
   });
@@ -312,11 +313,16 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     catalog: { type: 'string' },
     json: { type: 'boolean', default: false },
+    writes: { type: 'boolean', default: false },
   },
 });
 const runs = Math.max(1, Number(values.runs));
 const catalog = values.catalog ?? process.env.CATALOG;
-const options: ConexorOptions = { audit: false, ...(catalog ? ({ catalog: JSON.parse(catalog) } as unknown as ConexorOptions) : {}) };
+const options: ConexorOptions = {
+  audit: false,
+  ...(catalog ? ({ catalog: JSON.parse(catalog) } as unknown as ConexorOptions) : {}),
+  ...(values.writes ? ({ writes: true } as unknown as ConexorOptions) : {}),
+};
 
 if (values.case) {
   const [fixture, dialect] = values.case.split(':') as [Fixture, Dialect];
@@ -327,7 +333,7 @@ if (values.case) {
   const dialects = (values.dialects ?? '').split(',').filter(Boolean) as Dialect[];
   for (const name of fixtures) if (!FIXTURES.includes(name)) throw new Error(`unknown fixture ${name}`);
   for (const name of dialects) if (!DIALECTS.includes(name)) throw new Error(`unknown dialect ${name}`);
-  console.log(`catalog options: ${catalog ?? '(none)'}; ${runs} run(s) per case; Node ${process.version}`);
+  console.log(`catalog options: ${catalog ?? '(none)'}${values.writes ? '; writes: true' : ''}; ${runs} run(s) per case; Node ${process.version}`);
   const results: Result[] = [];
   for (const fixture of fixtures) {
     for (const dialect of dialects) {
