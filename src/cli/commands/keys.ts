@@ -61,7 +61,7 @@ Examples:
 `,
     );
 
-  keys
+  const create = keys
     .command('create')
     .description('create an API key (and the key table if needed); prints the key once')
     .addHelpText(
@@ -75,12 +75,6 @@ Examples:
     .addOption(databaseOption('database holding the key table (URL or SQLite file, created if missing)'))
     .addOption(keysTableOption())
     .requiredOption('--name <name>', 'who or what the key is for')
-    .option('--scope <scope>', 'scope granted to the key; repeatable', collect)
-    .option('--expires-in <duration>', 'lifetime, e.g. 12h, 30d, 1y (default: never expires)', parseDuration)
-    .option('--table <name>', 'restrict the key to these tables (names or globs); repeatable', collect)
-    .option('--tool <name>', 'restrict the key to these tools (names or globs); repeatable', collect)
-    .option('--max-rows <n>', 'rows per call for this key (never above the server\'s own maximum)', parseMaxRows)
-    .option('--read-only', 'no write tools for this key, even where the server allows writes')
     .action(async (flags: KeysFlags & KeyOptions & { name: string }) => {
       await withKeysDatabase(flags, true, async (knex) => {
         await createApiKeyTable(knex, flags.keysTable);
@@ -100,17 +94,12 @@ Examples:
         process.stderr.write('This is the only time the key is shown: only its SHA-256 hash is stored. Keep it somewhere safe.\n');
       });
     });
+  keyOptions(create);
 
-  keys
+  const generate = keys
     .command('generate')
     .description('print a new API key and its record for StaticApiKeyStore, without any database')
     .option('--name <name>', 'who or what the key is for', 'static')
-    .option('--scope <scope>', 'scope granted to the key; repeatable', collect)
-    .option('--expires-in <duration>', 'lifetime, e.g. 12h, 30d, 1y (default: never expires)', parseDuration)
-    .option('--table <name>', 'restrict the key to these tables (names or globs); repeatable', collect)
-    .option('--tool <name>', 'restrict the key to these tools (names or globs); repeatable', collect)
-    .option('--max-rows <n>', 'rows per call for this key (never above the server\'s own maximum)', parseMaxRows)
-    .option('--read-only', 'no write tools for this key, even where the server allows writes')
     .addHelpText(
       'after',
       `
@@ -149,6 +138,7 @@ Examples:
       process.stdout.write(`${JSON.stringify({ key: created.key, record: serialized }, null, 2)}\n`);
       process.stderr.write('This is the only time the key is shown: the record keeps only its SHA-256 hash. Keep the key somewhere safe.\n');
     });
+  keyOptions(generate);
 
   keys
     .command('list')
@@ -208,6 +198,17 @@ interface KeyOptions {
   tool?: string[];
   maxRows?: number;
   readOnly?: boolean;
+}
+
+/** The options `keys create` and `keys generate` share: scopes, lifetime and the key's own restrictions. */
+function keyOptions(command: Command): Command {
+  return command
+    .option('--scope <scope>', 'scope granted to the key; repeatable', collect)
+    .option('--expires-in <duration>', 'lifetime, e.g. 12h, 30d, 1y (default: never expires)', parseDuration)
+    .option('--table <name>', 'restrict the key to these tables (names or globs); repeatable', collect)
+    .option('--tool <name>', 'restrict the key to these tools (names or globs); repeatable', collect)
+    .option('--max-rows <n>', 'rows per call for this key (never above the server\'s own maximum)', parseMaxRows)
+    .option('--read-only', 'no write tools for this key, even where the server allows writes');
 }
 
 /** The key's own restrictions, or `null` when it has none. */
