@@ -204,57 +204,45 @@ describe('npx conexor serve with the Claude Desktop config of docs/claude.md', (
     } finally {
       await knex.destroy();
     }
-    const { names, count } = await overStdio(command, withDatabase(args, file), app);
-    expect(names).toEqual(expect.arrayContaining(['query_orders', 'count_orders']));
-    expect(names.filter((name) => name.includes('audit'))).toEqual([]);
-    expect(count).toEqual({ count: 3 });
+    await expectServed(file);
   });
 
   it('serves a PostgreSQL URL', async () => {
-    const database = uniqueName('cx_pkg');
-    const admin = knexFactory({ client: 'pg', connection: PG_URL, pool: { min: 0, max: 1 } });
-    await admin.raw(`CREATE DATABASE "${database}"`);
-    try {
-      const url = new URL(PG_URL);
-      url.pathname = `/${database}`;
-      const knex = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 1 } });
-      try {
-        await createShop(knex);
-      } finally {
-        await knex.destroy();
-      }
-      const { names, count } = await overStdio(command, withDatabase(args, url.toString()), app);
-      expect(names).toEqual(expect.arrayContaining(['query_orders', 'count_orders']));
-      expect(names.filter((name) => name.includes('audit'))).toEqual([]);
-      expect(count).toEqual({ count: 3 });
-    } finally {
-      await admin.raw(`DROP DATABASE "${database}" WITH (FORCE)`);
-      await admin.destroy();
-    }
+    await onServer('pg', PG_URL, (name) => `CREATE DATABASE "${name}"`, (name) => `DROP DATABASE "${name}" WITH (FORCE)`, expectServed);
   });
 
   it('serves a MariaDB URL', async () => {
+    await onServer('mysql2', MYSQL_URL, (name) => `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`, (name) => `DROP DATABASE \`${name}\``, expectServed);
+  });
+
+  /** Serves `target` (a SQLite file or a URL holding the shop) with the documented command: orders listed and counted. */
+  async function expectServed(target: string): Promise<void> {
+    const { names, count } = await overStdio(command, withDatabase(args, target), app);
+    expect(names).toEqual(expect.arrayContaining(['query_orders', 'count_orders']));
+    expect(names.filter((name) => name.includes('audit'))).toEqual([]);
+    expect(count).toEqual({ count: 3 });
+  }
+
+  /** A fresh database on a server, holding the shop, handed to `use` by URL and dropped afterwards. */
+  async function onServer(client: 'pg' | 'mysql2', server: string, create: (name: string) => string, drop: (name: string) => string, use: (url: string) => Promise<void>): Promise<void> {
     const database = uniqueName('cx_pkg');
-    const admin = knexFactory({ client: 'mysql2', connection: MYSQL_URL, pool: { min: 0, max: 1 } });
-    await admin.raw(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+    const admin = knexFactory({ client, connection: server, pool: { min: 0, max: 1 } });
+    await admin.raw(create(database));
     try {
-      const url = new URL(MYSQL_URL);
+      const url = new URL(server);
       url.pathname = `/${database}`;
-      const knex = knexFactory({ client: 'mysql2', connection: url.toString(), pool: { min: 0, max: 1 } });
+      const knex = knexFactory({ client, connection: url.toString(), pool: { min: 0, max: 1 } });
       try {
         await createShop(knex);
       } finally {
         await knex.destroy();
       }
-      const { names, count } = await overStdio(command, withDatabase(args, url.toString()), app);
-      expect(names).toEqual(expect.arrayContaining(['query_orders', 'count_orders']));
-      expect(names.filter((name) => name.includes('audit'))).toEqual([]);
-      expect(count).toEqual({ count: 3 });
+      await use(url.toString());
     } finally {
-      await admin.raw(`DROP DATABASE \`${database}\``);
+      await admin.raw(drop(database));
       await admin.destroy();
     }
-  });
+  }
 });
 
 describe('npx conexor demo', () => {
