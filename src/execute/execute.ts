@@ -5,7 +5,7 @@ import type { Operator } from '../catalog/filters.js';
 import type { PlannedFilter, ReadPlan } from '../plan/plan.js';
 import type { FieldRef, Hop } from '../plan/refs.js';
 import { AggregateSql } from './aggregate-sql.js';
-import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
+import { Fragment, joinFragments, keyIn, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { ReadOnlyRunner, ReadOnlySession } from './read-only.js';
 import { comparableSql } from './sqlite-dates.js';
@@ -166,18 +166,10 @@ export class Executor {
     if (keys.length === 0 || select.length === 0) return [];
     const statement = this.statement(this.exact(session.builder()), table, scope);
     this.select(statement, select);
-    this.where(statement.builder, this.keyIn(BASE, key, keys));
+    this.where(statement.builder, keyIn(key.map((column) => this.col(BASE, column)), keys));
     for (const column of key) this.orderBy(statement.builder, this.col(BASE, column), 'ASC');
     const records = (await statement.builder) as Record<string, unknown>[];
     return records.map((record) => this.renderRow(select, record));
-  }
-
-  /** `alias.k IN (?, …)`, or `(alias.a, alias.b) IN ((?, ?), …)` for a composite key; values bound as given. */
-  keyIn(alias: string, key: readonly ColumnModel[], keys: readonly (readonly unknown[])[]): Fragment {
-    const tuple = (values: readonly unknown[]) => joinFragments(values.map((value) => sql`${value as Knex.Value}`), ', ');
-    const list = joinFragments(keys.map((values) => (key.length === 1 ? tuple(values) : sql`(${tuple(values)})`)), ', ');
-    const columns = joinFragments(key.map((column) => this.col(alias, column)), ', ');
-    return key.length === 1 ? sql`${columns} IN (${list})` : sql`(${columns}) IN (${list})`;
   }
 
   /**

@@ -40,3 +40,14 @@ export function joinFragments(parts: readonly Fragment[], separator: string): Fr
 export function verbatim(text: string): Fragment {
   return new Fragment(text, []);
 }
+
+/**
+ * `k IN (?, …)`, or `(a, b) IN ((?, ?), …)` for a composite key, over the given column fragments; key values are
+ * bound as given (as the driver returned them).
+ */
+export function keyIn(columns: readonly Fragment[], keys: readonly (readonly unknown[])[]): Fragment {
+  const tuple = (values: readonly unknown[]) => joinFragments(values.map((value) => sql`${value as Knex.Value}`), ', ');
+  const list = joinFragments(keys.map((values) => (columns.length === 1 ? tuple(values) : sql`(${tuple(values)})`)), ', ');
+  const names = joinFragments(columns, ', ');
+  return columns.length === 1 ? sql`${names} IN (${list})` : sql`(${names}) IN (${list})`;
+}

@@ -11,7 +11,7 @@ import type { ColumnModel, DatabaseModel, Dialect, TableModel } from '../introsp
 import type { ExposedSchema, ExposedTable } from '../policy/policy.js';
 import type { ColumnValues, WritePlan, WriteTarget } from '../plan/write.js';
 import { bindableKey, exactIntegers, exactKeySql, type Executor, type Row, type ScopeResolver } from './execute.js';
-import { Fragment, joinFragments, sql, verbatim } from './fragment.js';
+import { Fragment, joinFragments, keyIn, sql, verbatim } from './fragment.js';
 import { quoteIdentifier, quoteTable } from './identifiers.js';
 import type { WriteRunner, WriteSession } from './read-write.js';
 import { toWriteError } from './write-errors.js';
@@ -409,10 +409,7 @@ export class WriteExecutor {
   }
 
   private keyIn(key: readonly ColumnModel[], keys: readonly (readonly unknown[])[], alias?: string): Fragment {
-    const tuple = (values: readonly unknown[]) => joinFragments(values.map((value) => sql`${value as Knex.Value}`), ', ');
-    const list = joinFragments(keys.map((values) => (key.length === 1 ? tuple(values) : sql`(${tuple(values)})`)), ', ');
-    const columns = joinFragments(key.map((column) => (alias ? this.at(alias, column) : this.col(column))), ', ');
-    return key.length === 1 ? sql`${columns} IN (${list})` : sql`(${columns}) IN (${list})`;
+    return keyIn(key.map((column) => (alias ? this.at(alias, column) : this.col(column))), keys);
   }
 
   private bind(column: ColumnModel, value: unknown): Knex.Value {

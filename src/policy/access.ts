@@ -4,7 +4,7 @@
  * and the database session a call runs in. The tool set, instructions and audit operation all read it from here.
  * @module
  */
-import picomatch from 'picomatch';
+import { listMatcher } from './caller.js';
 import type { ColumnModel, TableModel } from '../introspect/model.js';
 import type { ResolvedWrites } from './options.js';
 
@@ -75,14 +75,9 @@ export function tableAccess(subject: AccessSubject, writes: ResolvedWrites | und
 export function writeTableMatcher(writes: ResolvedWrites | undefined): (table: TableModel) => boolean {
   const patterns = writes?.tables;
   if (!patterns) return () => true;
-  const positive = patterns.filter((pattern) => !pattern.startsWith('!'));
-  const negative = patterns.filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1));
-  const included = positive.length > 0 ? picomatch(positive, { dot: true }) : () => true;
-  const excluded = negative.length > 0 ? picomatch(negative, { dot: true }) : () => false;
-  return (table) => {
-    const names = [table.name, `${table.schema}.${table.name}`];
-    return names.some((name) => included(name)) && !names.some((name) => excluded(name));
-  };
+  // The same rule as caller restrictions: a positive pattern (or none) and no negated one, under either spelling.
+  const matches = listMatcher(patterns);
+  return (table) => matches(table.name, `${table.schema}.${table.name}`);
 }
 
 /** MCP tool annotations, derived from what a tool does. */

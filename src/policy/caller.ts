@@ -108,7 +108,7 @@ function compile(present: readonly CallerPolicy[], fingerprint: string): Effecti
  * one (`!aggregate_*`). picomatch given the whole list passes a name that ANY pattern matches, so two negations
  * (`['!aggregate_*', '!*_log']`) would each let through what the other excludes.
  */
-function listMatcher(patterns: readonly string[]): (...names: string[]) => boolean {
+export function listMatcher(patterns: readonly string[]): (...names: string[]) => boolean {
   const positive = patterns.filter((pattern) => !pattern.startsWith('!'));
   const negative = patterns.filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1));
   const included = positive.length > 0 ? picomatch(positive, { dot: true }) : () => true;
